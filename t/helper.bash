@@ -4,7 +4,9 @@
 # made by `make check` (or `make stage`): $PFM_STAGE/sbin/postmulti,
 # $PFM_STAGE/libexec/pfm/{pfm-parsecf,pfm-lock,libpfm.sh,...}.
 # In CI (CI=true) a missing tool or missing root is a failure, never a
-# skip: a green run means everything ran.
+# skip: a green run means everything ran.  A test that starts Postfix
+# daemons has a name that starts with "daemon: " (the shell matrix of
+# t/run leaves those out; bats 1.8 has no tags).
 
 PFM_TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 : "${PFM_STAGE:=$PFM_TOP/t/stage/default}"
