@@ -116,9 +116,9 @@ void cf_parse_buf(struct cf_file *cf, const char *path, const char *data,
             buf_reset(&text);
         }
         if (l->kind == CF_START || l->kind == CF_CONT) {
-            /* Text stops at a NUL byte, as Postfix's strings do. */
-            buf_addn(&text, cf->data + l->off,
-                     strnlen(cf->data + l->off, l->len));
+            /* Kept whole: the logical line ends at its first NUL byte
+             * (xstrdup below), as Postfix's C strings do. */
+            buf_addn(&text, cf->data + l->off, l->len);
             cur->last = cf->nlines;
             l->entry = (long) (cur - cf->entries);
         }

@@ -1,0 +1,1053 @@
+/*
+ * pfm-parsecf - read main.cf files exactly as postconf(1) does.
+ *
+ * Query mode (postconf-compatible output, exit status and messages):
+ *
+ *     pfm-parsecf [-c config_dir] [-d] [-h] [-n] [-x] [name ...]
+ *
+ * Batch mode (the instance table, for postmulti; one process for the
+ * primary and every directory in its multi_instance_directories):
+ *
+ *     pfm-parsecf [-c config_dir] [-N progname] -T [name ...]
+ *
+ * prints "G\t=name\t=value" for each name (primary, expanded), then
+ * one "I\t=status\t=dir\t=..." record per instance; see pfm-parsecf(8).
+ *
+ * Built-in defaults come from defaults.h, made by proto/mkdefaults.awk
+ * from `postconf -d` at build time.  Macro expansion follows Postfix
+ * 3.7: $name ${name} $(name) $$, ${name?text} ${name:text}, the braced
+ * {a}:{b} forms and the relational ${{a} op {b} ? {t} : {f}} forms.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pfm.h"
+
+#define PFM_DEF_RAW 1           /* -x prints it unexpanded */
+#define PFM_DEF_READONLY 2      /* main.cf may not set it */
+
+struct pfm_default {
+    const char *name;
+    const char *value;
+    int flags;
+};
+
+#include "defaults.h"
+
+#define MAIN_CF "main.cf"
+#define MASTER_CF "master.cf"
+#define NEST_LIMIT 100          /* Postfix's macro nesting limit */
+#define WORD_SEP " \t\r\n"      /* separators when values are printed */
+
+/* Sorted view of the built-in table, built once. */
+static const struct pfm_default **defs;
+
+/* One main.cf setting: the last one for its name wins. */
+struct setting {
+    char *name;
+    char *value;
+    size_t lineno;
+    int user;                   /* referenced: a user-defined parameter */
+    int builtin;                /* a built-in parameter name */
+    struct setting *hnext;      /* hash chain */
+};
+
+/* Everything known about one instance's configuration. */
+struct conf {
+    const char *dir;            /* as typed: messages use it */
+    char *path;                 /* dir + "/main.cf" */
+    struct setting **order;     /* settings, first-seen order */
+    size_t nset, capset;
+    struct setting **hash;
+    size_t hsize;
+    int quiet;                  /* batch mode: no warnings */
+    char *error;                /* first fatal text (quiet mode) */
+    int depth;                  /* macro nesting */
+};
+
+/* Expansion status bits. */
+#define EX_ERR 1
+
+/* cmp_def - order built-in parameters by name */
+static int cmp_def(const void *a, const void *b)
+{
+    const struct pfm_default *const *x = a, *const *y = b;
+
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* defaults_init - sort the built-in table for binary search */
+static void defaults_init(void)
+{
+    size_t i;
+
+    defs = xmalloc(PFM_NDEFAULTS * sizeof(*defs));
+    for (i = 0; i < PFM_NDEFAULTS; i++)
+        defs[i] = pfm_defaults + i;
+    qsort(defs, PFM_NDEFAULTS, sizeof(*defs), cmp_def);
+}
+
+/* find_def - the built-in parameter called name, or NULL */
+static const struct pfm_default *find_def(const char *name)
+{
+    size_t lo = 0, hi = PFM_NDEFAULTS;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, defs[mid]->name);
+
+        if (c == 0)
+            return defs[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+/* sanitize - replace what Postfix would not print with '?' */
+static void sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e)
+            *s = '?';
+}
+
+/* vformat - printf into a fresh string */
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list aq;
+    int n;
+    char *s;
+
+    va_copy(aq, ap);
+    n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        msg_fatal("vsnprintf: %s", strerror(errno));
+    s = xmalloc((size_t) n + 1);
+    vsnprintf(s, (size_t) n + 1, fmt, ap);
+    return s;
+}
+
+/* cwarn - a warning as postconf prints it, unless in quiet mode */
+static void cwarn(struct conf *c, const char *fmt, ...) PFM_PRINTF(2, 3);
+static void cwarn(struct conf *c, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    if (c && c->quiet)
+        return;
+    va_start(ap, fmt);
+    s = vformat(fmt, ap);
+    va_end(ap);
+    sanitize(s);
+    msg_warn("%s", s);
+    free(s);
+}
+
+/* cfatal - postconf's fatal error; in quiet mode remember it */
+static int cfatal(struct conf *c, const char *fmt, ...) PFM_PRINTF(2, 3);
+static int cfatal(struct conf *c, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = vformat(fmt, ap);
+    va_end(ap);
+    sanitize(s);
+    if (c && c->quiet) {
+        if (c->error == NULL)
+            c->error = s;
+        else
+            free(s);
+        return -1;
+    }
+    msg_fatal("%s", s);
+}
+
+/* hash_name - string hash for the settings table */
+static size_t hash_name(const char *s, size_t size)
+{
+    size_t h = 2166136261u;
+
+    while (*s)
+        h = (h ^ (unsigned char) *s++) * 16777619u;
+    return h % size;
+}
+
+/* conf_get - the main.cf setting called name, or NULL */
+static struct setting *conf_get(const struct conf *c, const char *name)
+{
+    struct setting *s;
+
+    if (c->hsize == 0)
+        return NULL;
+    for (s = c->hash[hash_name(name, c->hsize)]; s; s = s->hnext)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* conf_set - add or replace a setting */
+static void conf_set(struct conf *c, const char *name, const char *value,
+                     size_t lineno)
+{
+    struct setting *s = conf_get(c, name);
+    size_t h;
+
+    if (s) {
+        free(s->value);
+        s->value = xstrdup(value);
+        s->lineno = lineno;
+        return;
+    }
+    s = xmalloc(sizeof(*s));
+    s->name = xstrdup(name);
+    s->value = xstrdup(value);
+    s->lineno = lineno;
+    s->user = 0;
+    s->builtin = find_def(name) != NULL;
+    h = hash_name(name, c->hsize);
+    s->hnext = c->hash[h];
+    c->hash[h] = s;
+    if (c->nset == c->capset)
+        c->order = xrealloc(c->order,
+                            (c->capset = c->capset * 2 + 16) *
+                            sizeof(*c->order));
+    c->order[c->nset++] = s;
+}
+
+/* conf_free - release one instance's settings */
+static void conf_free(struct conf *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nset; i++) {
+        free(c->order[i]->name);
+        free(c->order[i]->value);
+        free(c->order[i]);
+    }
+    free(c->order);
+    free(c->hash);
+    free(c->path);
+    free(c->error);
+    memset(c, 0, sizeof(*c));
+}
+
+/* lookup - a parameter's raw value: main.cf, else built-in, else NULL */
+static const char *lookup(const struct conf *c, const char *name)
+{
+    const struct setting *s = conf_get(c, name);
+    const struct pfm_default *d;
+
+    if (s)
+        return s->value;
+    if (strcmp(name, "config_directory") == 0)
+        return c->dir;
+    if ((d = find_def(name)) != NULL)
+        return d->value;
+    return NULL;
+}
+
+/*
+ * The macro language.  One walker serves two purposes: SCAN finds the
+ * names a value refers to (postconf registers user-defined parameters
+ * and reports undefined ones this way); EXPAND computes the value.
+ */
+enum ex_mode { SCAN, EXPAND };
+
+static int ex_text(struct conf *c, const char *s, size_t len,
+                   enum ex_mode m, struct buf *out);
+
+/* is_name - a byte that may appear in a parameter name */
+static int is_name(int ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+        || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* skip_sp - skip Postfix white space */
+static const char *skip_sp(const char *p)
+{
+    while (*p && cf_isspace((unsigned char) *p))
+        p++;
+    return p;
+}
+
+/* ex_error - report a syntax error in an expression */
+static int ex_error(struct conf *c, const char *what, const char *before,
+                    size_t blen, const char *after)
+{
+    cwarn(c, "%s at: \"...%.*s>>>%s\"", what, (int) blen, before, after);
+    return EX_ERR;
+}
+
+/* curly - at '{', find the matching '}'; NULL if there is none */
+static const char *curly(const char *p)
+{
+    int level = 0;
+
+    for (; *p; p++) {
+        if (*p == '{')
+            level++;
+        else if (*p == '}' && --level == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* ex_name - handle one reference to a parameter name */
+static int ex_name(struct conf *c, const char *name, enum ex_mode m,
+                   struct buf *val, int *defined)
+{
+    struct setting *s;
+    const char *v;
+    int st = 0;
+
+    if (m == SCAN) {
+        *defined = 1;
+        if (find_def(name))
+            return 0;
+        if ((s = conf_get(c, name)) != NULL) {
+            s->user = 1;
+            return 0;
+        }
+        cwarn(c, "%s: undefined parameter: %s", c->path, name);
+        return 0;
+    }
+    v = lookup(c, name);
+    *defined = v != NULL;
+    if (v == NULL)
+        return 0;
+    if (c->depth >= NEST_LIMIT) {
+        cwarn(c, "unreasonable macro call nesting: \"%s\"", name);
+        return EX_ERR;
+    }
+    c->depth++;
+    st = ex_text(c, v, strlen(v), EXPAND, val);
+    c->depth--;
+    return st;
+}
+
+/* level_parse - a compatibility level "a[.b[.c]]"; -1 if malformed */
+static int level_parse(const char *s, long lv[3])
+{
+    int i;
+    char *end;
+
+    lv[0] = lv[1] = lv[2] = 0;
+    for (i = 0; i < 3; i++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        lv[i] = strtol(s, &end, 10);
+        s = end;
+        if (*s == '\0')
+            return 0;
+        if (*s != '.' || i == 2)
+            return -1;
+        s++;
+    }
+    return -1;
+}
+
+/* all_digits - a non-empty string of decimal digits */
+static int all_digits(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* compare - evaluate "l op r"; -1 on a malformed level */
+static int compare(struct conf *c, const char *l, const char *op, size_t oplen,
+                   int level, const char *r)
+{
+    int d;
+
+    if (level) {
+        long a[3], b[3];
+        int i;
+
+        if (level_parse(l, a) < 0 || level_parse(r, b) < 0) {
+            cwarn(c, "malformed compatibility level syntax: \"%s\"",
+                  level_parse(l, a) < 0 ? l : r);
+            return -1;
+        }
+        for (d = 0, i = 0; i < 3 && d == 0; i++)
+            d = a[i] < b[i] ? -1 : a[i] > b[i];
+    } else if (all_digits(l) && all_digits(r)) {
+        unsigned long a = strtoul(l, NULL, 10), b = strtoul(r, NULL, 10);
+
+        d = a < b ? -1 : a > b;
+    } else {
+        d = strcmp(l, r);
+    }
+    if (oplen == 2 && op[0] == '=')
+        return d == 0;
+    if (oplen == 2 && op[0] == '!')
+        return d != 0;
+    if (oplen == 2 && op[0] == '<')
+        return d <= 0;
+    if (oplen == 2 && op[0] == '>')
+        return d >= 0;
+    if (op[0] == '<')
+        return d < 0;
+    return d > 0;
+}
+
+/*
+ * ex_branches - after "?" or ":": the braced {a}:{b} or plain text.
+ * truth says which branch applies; p points just after the operator.
+ * Writes the chosen text's expansion to out.
+ */
+static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
+                       enum ex_mode m, struct buf *out)
+{
+    const char *a, *ae, *b = NULL, *be = NULL, *q;
+    int st = 0;
+
+    p = skip_sp(p);
+    if (*p != '{') {
+        /* Plain text: everything up to the end, trailing blanks gone. */
+        q = p + strlen(p);
+        while (q > p && cf_isspace((unsigned char) q[-1]))
+            q--;
+        if (m == SCAN || truth)
+            st |= ex_text(c, p, (size_t) (q - p), m, out);
+        return st;
+    }
+    a = p + 1;
+    if ((ae = curly(p)) == NULL)
+        return ex_error(c, "unexpected input", p, 0, p);
+    q = skip_sp(ae + 1);
+    if (qmark && *q == ':') {
+        q = skip_sp(q + 1);
+        if (*q == '{') {
+            b = q + 1;
+            if ((be = curly(q)) == NULL)
+                return ex_error(c, "unexpected input", q, 0, q);
+            q = skip_sp(be + 1);
+            if (*q)
+                return ex_error(c, "unexpected input", b,
+                                (size_t) (be + 1 - b), q);
+        } else {
+            /* "{a}:text": the text after ':' is used as is. */
+            b = q;
+            be = q + strlen(q);
+            while (be > b && cf_isspace((unsigned char) be[-1]))
+                be--;
+        }
+    } else if (*q) {
+        return ex_error(c, qmark ? "\":\" expected" : "unexpected input",
+                        a, (size_t) (ae + 1 - a), q);
+    }
+    if (m == SCAN) {
+        st |= ex_text(c, a, (size_t) (ae - a), m, out);
+        if (b)
+            st |= ex_text(c, b, (size_t) (be - b), m, out);
+    } else if (truth) {
+        st |= ex_text(c, a, (size_t) (ae - a), m, out);
+    } else if (b) {
+        st |= ex_text(c, b, (size_t) (be - b), m, out);
+    }
+    return st;
+}
+
+/* ex_relational - ${{a} op {b} ? {t} : {f}} */
+static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
+                         struct buf *out)
+{
+    const char *l, *le, *op, *r, *re, *p;
+    size_t oplen;
+    int level = 0, st = 0, truth = 0;
+    struct buf lv, rv;
+
+    l = t + 1;
+    if ((le = curly(t)) == NULL)
+        return ex_error(c, "unexpected input", t, 0, t);
+    op = skip_sp(le + 1);
+    if ((op[0] == '=' || op[0] == '!') && op[1] == '=')
+        oplen = 2;
+    else if ((op[0] == '<' || op[0] == '>') && op[1] == '=')
+        oplen = 2;
+    else if (op[0] == '<' || op[0] == '>')
+        oplen = 1;
+    else
+        return ex_error(c, "\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or "
+                        "\">=\"\" or \">\"", l, (size_t) (le + 1 - l), op);
+    p = op + oplen;
+    if (strncmp(p, "level", 5) == 0)
+        level = 1, p += 5;
+    if (*skip_sp(p) != '{')
+        return ex_error(c, "\"{expression}\"", t, (size_t) (p - t), p);
+    p = skip_sp(p);
+    r = p + 1;
+    if ((re = curly(p)) == NULL)
+        return ex_error(c, "unexpected input", p, 0, p);
+    p = skip_sp(re + 1);
+    if (*p && *p != '?' && *p != ':')
+        return ex_error(c, "\"?\" or \":\" expected", r,
+                        (size_t) (re + 1 - r), p);
+    buf_init(&lv);
+    buf_init(&rv);
+    st |= ex_text(c, l, (size_t) (le - l), m, &lv);
+    st |= ex_text(c, r, (size_t) (re - r), m, &rv);
+    if (m == EXPAND && !(st & EX_ERR)) {
+        truth = compare(c, lv.s, op, oplen, level, rv.s);
+        if (truth < 0)
+            st |= EX_ERR;
+    }
+    buf_free(&lv);
+    buf_free(&rv);
+    if (st & EX_ERR)
+        return st;
+    if (*p == '\0') {
+        if (m == EXPAND && truth)
+            buf_adds(out, "true");
+        return st;
+    }
+    if (*p == ':')
+        truth = !truth;
+    return st | ex_branches(c, p + 1, *p == '?', truth, m, out);
+}
+
+/* ex_expr - the text inside ${...} or $(...) */
+static int ex_expr(struct conf *c, const char *t, enum ex_mode m,
+                   struct buf *out)
+{
+    const char *p, *ne;
+    char *name;
+    int st, defined = 0;
+    struct buf val;
+
+    p = skip_sp(t);
+    if (*p == '{')
+        return ex_relational(c, p, m, out);
+    for (ne = p; is_name((unsigned char) *ne); ne++)
+        /* void */ ;
+    p = skip_sp(ne);
+    if (*p && *p != '?' && *p != ':')
+        return ex_error(c, "attribute name syntax error", t,
+                        (size_t) (ne - t), ne);
+    name = xstrndup(skip_sp(t), (size_t) (ne - skip_sp(t)));
+    buf_init(&val);
+    st = ex_name(c, name, m, *p ? &val : out, &defined);
+    free(name);
+    if (*p && !(st & EX_ERR))
+        st |= ex_branches(c, p + 1, *p == '?',
+                          (*p == '?') == (val.len > 0), m, out);
+    buf_free(&val);
+    return st;
+}
+
+/* ex_text - walk a value: copy text, act on each $ reference */
+static int ex_text(struct conf *c, const char *s, size_t len,
+                   enum ex_mode m, struct buf *out)
+{
+    char *v = xstrndup(s, len);
+    const char *p, *q;
+    int st = 0, defined;
+
+    for (p = v; *p && !(st & EX_ERR);) {
+        if (*p != '$') {
+            q = strchr(p, '$');
+            if (q == NULL)
+                q = p + strlen(p);
+            if (m == EXPAND)
+                buf_addn(out, p, (size_t) (q - p));
+            p = q;
+        } else if (p[1] == '$') {
+            if (m == EXPAND)
+                buf_addc(out, '$');
+            p += 2;
+        } else if (p[1] == '{' || p[1] == '(') {
+            char open = p[1], close = open == '{' ? '}' : ')';
+            int level = 1;
+            char *inner;
+
+            for (q = p + 2; *q; q++) {
+                if (*q == open)
+                    level++;
+                else if (*q == close && --level == 0)
+                    break;
+            }
+            if (*q == '\0') {
+                cwarn(c, "truncated macro reference: \"%s\"", v);
+                st |= EX_ERR;
+                break;
+            }
+            if (q == p + 2) {
+                cwarn(c, "empty macro name: \"%s\"", v);
+                st |= EX_ERR;
+                break;
+            }
+            inner = xstrndup(p + 2, (size_t) (q - p - 2));
+            st |= ex_expr(c, inner, m, out);
+            free(inner);
+            p = q + 1;
+        } else {
+            char *name;
+
+            for (q = p + 1; is_name((unsigned char) *q); q++)
+                /* void */ ;
+            if (q == p + 1) {
+                cwarn(c, "empty macro name: \"%s\"", v);
+                st |= EX_ERR;
+                break;
+            }
+            name = xstrndup(p + 1, (size_t) (q - p - 1));
+            st |= ex_name(c, name, m, out, &defined);
+            free(name);
+            p = q;
+        }
+    }
+    free(v);
+    return st;
+}
+
+/* expand - a parameter's value as `postconf -x` computes it */
+static int expand(struct conf *c, const char *value, struct buf *out)
+{
+    c->depth = 0;
+    return ex_text(c, value, strlen(value), EXPAND, out);
+}
+
+/* normalize - words separated by single spaces, as postconf prints */
+static void normalize(const char *v, struct buf *out)
+{
+    size_t n;
+    int first = 1;
+
+    for (;;) {
+        v += strspn(v, WORD_SEP);
+        if (*v == '\0')
+            break;
+        n = strcspn(v, WORD_SEP);
+        if (!first)
+            buf_addc(out, ' ');
+        buf_addn(out, v, n);
+        first = 0;
+        v += n;
+    }
+}
+
+/*
+ * conf_load - read DIR/main.cf and check it as postconf does on start:
+ * syntax, duplicates, then every value's macro references.  Returns 0,
+ * or -1 after a fatal error (quiet mode only: the text is in c->error).
+ */
+static int conf_load(struct conf *c, const char *dir, int quiet)
+{
+    struct cf_file cf;
+    size_t i;
+
+    memset(c, 0, sizeof(*c));
+    c->dir = dir;
+    c->quiet = quiet;
+    c->path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
+    strcpy(c->path, dir);
+    strcat(c->path, "/" MAIN_CF);
+    if (cf_read(&cf, c->path) < 0)
+        return cfatal(c, "open %s: %s", c->path, strerror(errno));
+    c->hsize = 64;
+    while (c->hsize < cf.nentries * 2)
+        c->hsize *= 2;
+    c->hash = xmalloc(c->hsize * sizeof(*c->hash));
+    memset(c->hash, 0, c->hsize * sizeof(*c->hash));
+    for (i = 0; i < cf.nlines; i++) {
+        const struct cf_line *l = cf.lines + i;
+        const struct cf_entry *e;
+        struct setting *old;
+
+        if (l->kind == CF_ORPHAN) {
+            size_t n = strnlen(cf.data + l->off, l->len);
+            char *t = xstrndup(cf.data + l->off, n);
+
+            /* Postfix drops the end-of-line whitespace of the text. */
+            while (n > 0 && cf_isspace((unsigned char) t[n - 1]))
+                t[--n] = '\0';
+            cwarn(c, "%s: logical line must not start with whitespace: "
+                  "\"%.30s%s\"", c->path, t, n > 30 ? "..." : "");
+            free(t);
+            continue;
+        }
+        if (l->kind != CF_START)
+            continue;
+        e = cf.entries + l->entry;
+        if (e->error) {
+            cfatal(c, "%s, line %zu: %s: \"%s\"", c->path, e->lineno,
+                   e->error, e->text);
+            cf_free(&cf);
+            return -1;
+        }
+        old = conf_get(c, e->name);
+        if (old && strcmp(old->value, e->value) != 0)
+            cwarn(c, "%s, line %zu: overriding earlier entry: %s=%s",
+                  c->path, e->lineno, e->name, old->value);
+        conf_set(c, e->name, e->value, e->lineno);
+    }
+    cf_free(&cf);
+    if (conf_get(c, "config_directory") == NULL)
+        conf_set(c, "config_directory", dir, 0);
+    for (i = 0; i < c->nset; i++) {
+        struct setting *s = c->order[i];
+        const struct pfm_default *d = find_def(s->name);
+
+        if (d && (d->flags & PFM_DEF_READONLY))
+            cwarn(c, "%s: read-only parameter assignment: %s=%s",
+                  c->path, s->name, s->value);
+    }
+    /* Scan every value; a broken built-in parameter is fatal. */
+    for (i = 0; i < c->nset; i++) {
+        struct setting *s = c->order[i];
+        struct buf junk;
+        int st;
+
+        c->depth = 0;
+        ex_text(c, s->value, strlen(s->value), SCAN, NULL);
+        if (!s->builtin || s->lineno == 0)
+            continue;
+        buf_init(&junk);
+        st = expand(c, s->value, &junk);
+        buf_free(&junk);
+        if (st & EX_ERR)
+            return cfatal(c, "macro processing error");
+    }
+    return 0;
+}
+
+/* known - a name postconf would print: built-in or user-defined */
+static int known(const struct conf *c, const char *name)
+{
+    const struct setting *s;
+
+    if (find_def(name))
+        return 1;
+    return (s = conf_get(c, name)) != NULL && s->user;
+}
+
+/* print_param - one "name = value" or value line, as postconf does */
+static void print_param(struct conf *c, const char *name, const char *value,
+                        int xflag, int hflag)
+{
+    const struct pfm_default *d = find_def(name);
+    struct buf x, n;
+
+    buf_init(&x);
+    buf_init(&n);
+    if (xflag && !(d && (d->flags & PFM_DEF_RAW))) {
+        if (expand(c, value, &x) & EX_ERR)
+            cfatal(c, "macro processing error");
+        value = x.s;
+    }
+    normalize(value, &n);
+    if (hflag)
+        printf("%s\n", n.s);
+    else if (n.len)
+        printf("%s = %s\n", name, n.s);
+    else
+        printf("%s =\n", name);
+    buf_free(&x);
+    buf_free(&n);
+}
+
+/* cmp_str - order C strings */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* flag_unused - postconf's closing "unused parameter" warnings */
+static void flag_unused(struct conf *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->nset; i++) {
+        const struct setting *s = c->order[i];
+
+        if (!known(c, s->name))
+            cwarn(c, "%s: unused parameter: %s=%s", c->path, s->name,
+                  s->value);
+    }
+}
+
+/* query - postconf-compatible output for the given flags and names */
+static void query(const char *dir, int dflag, int hflag, int nflag,
+                  int xflag, char **names, int nnames)
+{
+    struct conf c;
+    const char **list;
+    size_t i, n = 0;
+    char *master;
+
+    conf_load(&c, dir, 0);
+    master = xmalloc(strlen(dir) + sizeof("/" MASTER_CF));
+    strcpy(master, dir);
+    strcat(master, "/" MASTER_CF);
+    if (access(master, R_OK) < 0)
+        cwarn(&c, "open %s: %s", master, strerror(errno));
+    free(master);
+
+    if (nnames > 0) {
+        for (i = 0; i < (size_t) nnames; i++) {
+            const struct pfm_default *d = find_def(names[i]);
+            const struct setting *s = conf_get(&c, names[i]);
+
+            if (!known(&c, names[i])) {
+                cwarn(&c, "%s: unknown parameter", names[i]);
+                continue;
+            }
+            if (dflag) {
+                if (d)
+                    print_param(&c, names[i], d->value, xflag, hflag);
+                continue;
+            }
+            if (nflag && s == NULL)
+                continue;
+            print_param(&c, names[i], lookup(&c, names[i]), xflag, hflag);
+        }
+    } else if (nflag && !dflag) {
+        list = xmalloc((c.nset + 1) * sizeof(*list));
+        for (i = 0; i < c.nset; i++)
+            if (known(&c, c.order[i]->name))
+                list[n++] = c.order[i]->name;
+        qsort(list, n, sizeof(*list), cmp_str);
+        for (i = 0; i < n; i++)
+            print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
+        free(list);
+    } else {
+        /* Every built-in parameter, plus the user-defined ones. */
+        list = xmalloc((PFM_NDEFAULTS + c.nset + 1) * sizeof(*list));
+        for (i = 0; i < PFM_NDEFAULTS; i++)
+            list[n++] = defs[i]->name;
+        if (!dflag)
+            for (i = 0; i < c.nset; i++)
+                if (c.order[i]->user && !c.order[i]->builtin)
+                    list[n++] = c.order[i]->name;
+        qsort(list, n, sizeof(*list), cmp_str);
+        for (i = 0; i < n; i++) {
+            const struct pfm_default *d = find_def(list[i]);
+
+            print_param(&c, list[i], dflag ? d->value : lookup(&c, list[i]),
+                        xflag, hflag);
+        }
+        free(list);
+    }
+    if (!dflag)
+        flag_unused(&c);
+    conf_free(&c);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        msg_fatal("write error: %s", strerror(errno));
+}
+
+/* unsafe - a byte the instance table must not carry */
+static int unsafe(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char) *s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* field - one "=value" field, after a TAB */
+static void field(struct buf *rec, const char *v)
+{
+    buf_adds(rec, "\t=");
+    buf_adds(rec, v);
+}
+
+/* Parameters of each instance record, in record order. */
+static const char *const inst_params[] = {
+    "config_directory", "queue_directory", "data_directory",
+    "multi_instance_name", "multi_instance_group",
+    "multi_instance_enable", "command_directory", "daemon_directory",
+};
+#define NINST (sizeof(inst_params) / sizeof(inst_params[0]))
+
+/*
+ * value_xh - a value as `postconf -xh name` prints it, into out.
+ * Returns -1 after a fatal error (recorded in c).
+ */
+static int value_xh(struct conf *c, const char *name, struct buf *out)
+{
+    const struct pfm_default *d = find_def(name);
+    const char *v = lookup(c, name);
+    struct buf x;
+    int st = 0;
+
+    buf_reset(out);
+    if (v == NULL || !known(c, name))
+        return 0;
+    buf_init(&x);
+    if (d && (d->flags & PFM_DEF_RAW))
+        buf_adds(&x, v);
+    else if (expand(c, v, &x) & EX_ERR)
+        st = cfatal(c, "macro processing error");
+    if (st == 0)
+        normalize(x.s, out);
+    buf_free(&x);
+    return st;
+}
+
+/* instance - print one I record; primary errors are fatal */
+static void instance(struct conf *c, const char *dir, int primary)
+{
+    struct buf rec, v;
+    const char *reason = NULL;
+    char *msg = NULL;
+    size_t i;
+
+    buf_init(&rec);
+    buf_init(&v);
+    buf_adds(&rec, "I\t=ok");
+    field(&rec, dir);
+    for (i = 0; i < NINST && reason == NULL; i++) {
+        if (value_xh(c, inst_params[i], &v) < 0) {
+            reason = c->error;
+        } else if (unsafe(v.s)) {
+            size_t n = strlen(c->path) + strlen(inst_params[i]) + 64;
+
+            msg = xmalloc(n);
+            snprintf(msg, n, "%s: unsafe character in %s value", c->path,
+                     inst_params[i]);
+            sanitize(msg);
+            reason = msg;
+        } else {
+            field(&rec, v.s);
+        }
+    }
+    if (reason) {
+        if (primary)
+            msg_fatal("%s", reason);
+        buf_reset(&rec);
+        buf_adds(&rec, "I\t=bad");
+        field(&rec, dir);
+        for (i = 0; i < NINST; i++)
+            field(&rec, "");
+        field(&rec, reason);
+    } else {
+        field(&rec, "");
+    }
+    printf("%s\n", rec.s);
+    free(msg);
+    buf_free(&rec);
+    buf_free(&v);
+}
+
+/* table - batch mode: G records, then the whole instance table */
+static void table(const char *dir, char **names, int nnames)
+{
+    struct conf c, s;
+    struct buf v, dirs;
+    const char *p;
+    int i;
+
+    if (conf_load(&c, dir, 1) < 0)
+        msg_fatal("%s", c.error);
+    buf_init(&v);
+    buf_init(&dirs);
+    for (i = 0; i < nnames; i++) {
+        if (value_xh(&c, names[i], &v) < 0)
+            msg_fatal("%s", c.error);
+        if (unsafe(v.s))
+            msg_fatal("%s: unsafe character in %s value", c.path, names[i]);
+        printf("G\t=%s\t=%s\n", names[i], v.s);
+    }
+    if (value_xh(&c, "multi_instance_directories", &dirs) < 0)
+        msg_fatal("%s", c.error);
+    instance(&c, dir, 1);
+    /* The list splits on commas and blanks; empty elements vanish. */
+    for (p = dirs.s; *p;) {
+        size_t n;
+        char *d;
+
+        p += strspn(p, ", \t\r\n");
+        if ((n = strcspn(p, ", \t\r\n")) == 0)
+            break;
+        d = xstrndup(p, n);
+        p += n;
+        if (conf_load(&s, d, 1) < 0) {
+            printf("I\t=bad\t=%s", d);
+            for (i = 0; i < (int) NINST; i++)
+                fputs("\t=", stdout);
+            printf("\t=%s\n", s.error);
+        } else {
+            instance(&s, d, 0);
+        }
+        conf_free(&s);
+        free(d);
+    }
+    conf_free(&c);
+    buf_free(&v);
+    buf_free(&dirs);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        msg_fatal("write error: %s", strerror(errno));
+}
+
+/* usage - the one usage message */
+static void usage(void)
+{
+    msg_fatal("usage: %s [-c config_dir] [-d] [-h] [-n] [-x] [name ...]"
+              " | [-c config_dir] [-N progname] -T [name ...]",
+              pfm_progname);
+}
+
+int main(int argc, char **argv)
+{
+    int ch, dflag = 0, hflag = 0, nflag = 0, xflag = 0, tflag = 0;
+    const char *dir = NULL;
+    const struct pfm_default *d;
+
+    msg_init(argv[0]);
+    defaults_init();
+    while ((ch = getopt(argc, argv, "c:dhnxTN:")) != -1) {
+        switch (ch) {
+        case 'c':
+            dir = optarg;
+            break;
+        case 'd':
+            dflag = 1;
+            break;
+        case 'h':
+            hflag = 1;
+            break;
+        case 'n':
+            nflag = 1;
+            break;
+        case 'x':
+            xflag = 1;
+            break;
+        case 'T':
+            tflag = 1;
+            break;
+        case 'N':
+            pfm_progname = optarg;
+            break;
+        default:
+            usage();
+        }
+    }
+    /* Like postconf: -c, else MAIL_CONFIG, else the built-in default. */
+    if (dir == NULL && (dir = getenv("MAIL_CONFIG")) == NULL)
+        dir = (d = find_def("config_directory")) ? d->value : "/etc/postfix";
+    if (tflag) {
+        if (dflag || hflag || nflag || xflag)
+            usage();
+        table(dir, argv + optind, argc - optind);
+    } else {
+        query(dir, dflag, hflag, nflag, xflag, argv + optind, argc - optind);
+    }
+    free(defs);
+    return 0;
+}
