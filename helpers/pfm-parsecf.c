@@ -71,6 +71,8 @@ struct conf {
 
 /* Expansion status bits. */
 #define EX_ERR 1
+#define EX_NEST 2               /* too deep: reported, the walk goes on */
+#define EX_BAD (EX_ERR | EX_NEST)
 
 /* cmp_def - order built-in parameters by name */
 static int cmp_def(const void *a, const void *b)
@@ -80,6 +82,9 @@ static int cmp_def(const void *a, const void *b)
     return strcmp((*x)->name, (*y)->name);
 }
 
+static char pid_text[32];
+static struct pfm_default pid_def = { "process_id", pid_text, PFM_DEF_READONLY };
+
 /* defaults_init - sort the built-in table for binary search */
 static void defaults_init(void)
 {
@@ -87,7 +92,12 @@ static void defaults_init(void)
 
     defs = xmalloc(PFM_NDEFAULTS * sizeof(*defs));
     for (i = 0; i < PFM_NDEFAULTS; i++)
-        defs[i] = pfm_defaults + i;
+        if (strcmp(pfm_defaults[i].name, "process_id") == 0)
+            defs[i] = &pid_def;
+        else
+            defs[i] = pfm_defaults + i;
+    /* Like postconf, report our own process ID. */
+    snprintf(pid_text, sizeof(pid_text), "%ld", (long) getpid());
     qsort(defs, PFM_NDEFAULTS, sizeof(*defs), cmp_def);
 }
 
@@ -250,8 +260,6 @@ static const char *lookup(const struct conf *c, const char *name)
 
     if (s)
         return s->value;
-    if (strcmp(name, "config_directory") == 0)
-        return c->dir;
     if ((d = find_def(name)) != NULL)
         return d->value;
     return NULL;
@@ -327,10 +335,6 @@ static int ex_name(struct conf *c, const char *name, enum ex_mode m,
     *defined = v != NULL;
     if (v == NULL)
         return 0;
-    if (c->depth >= NEST_LIMIT) {
-        cwarn(c, "unreasonable macro call nesting: \"%s\"", name);
-        return EX_ERR;
-    }
     c->depth++;
     st = ex_text(c, v, strlen(v), EXPAND, val);
     c->depth--;
@@ -497,8 +501,8 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
         return ex_error(c, "unexpected input", p, 0, p);
     p = skip_sp(re + 1);
     if (*p && *p != '?' && *p != ':')
-        return ex_error(c, "\"?\" or \":\" expected", r,
-                        (size_t) (re + 1 - r), p);
+        /* postconf shows only the closing brace here. */
+        return ex_error(c, "\"?\" or \":\" expected", re, 1, p);
     buf_init(&lv);
     buf_init(&rv);
     st |= ex_text(c, l, (size_t) (le - l), m, &lv);
@@ -551,6 +555,15 @@ static int ex_expr(struct conf *c, const char *t, enum ex_mode m,
     return st;
 }
 
+/* too_deep - Postfix checks the nesting limit at each piece of text */
+static int too_deep(struct conf *c, const char *piece)
+{
+    if (c->depth <= NEST_LIMIT)
+        return 0;
+    cwarn(c, "unreasonable macro call nesting: \"%s\"", piece);
+    return EX_NEST;
+}
+
 /* ex_text - walk a value: copy text, act on each $ reference */
 static int ex_text(struct conf *c, const char *s, size_t len,
                    enum ex_mode m, struct buf *out)
@@ -558,19 +571,23 @@ static int ex_text(struct conf *c, const char *s, size_t len,
     char *v = xstrndup(s, len);
     const char *p, *q;
     int st = 0, defined;
+    struct buf lit;
 
+    buf_init(&lit);
     for (p = v; *p && !(st & EX_ERR);) {
-        if (*p != '$') {
-            q = strchr(p, '$');
-            if (q == NULL)
-                q = p + strlen(p);
-            if (m == EXPAND)
-                buf_addn(out, p, (size_t) (q - p));
-            p = q;
-        } else if (p[1] == '$') {
-            if (m == EXPAND)
-                buf_addc(out, '$');
-            p += 2;
+        if (*p != '$' || p[1] == '$') {
+            /* A literal run; "$$" stands for one '$'. */
+            buf_reset(&lit);
+            while (*p && (*p != '$' || p[1] == '$')) {
+                buf_addc(&lit, *p);
+                p += *p == '$' ? 2 : 1;
+            }
+            if (m == EXPAND) {
+                if (too_deep(c, lit.s))
+                    st |= EX_NEST;
+                else
+                    buf_addn(out, lit.s, lit.len);
+            }
         } else if (p[1] == '{' || p[1] == '(') {
             char open = p[1], close = open == '{' ? '}' : ')';
             int level = 1;
@@ -593,7 +610,10 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 break;
             }
             inner = xstrndup(p + 2, (size_t) (q - p - 2));
-            st |= ex_expr(c, inner, m, out);
+            if (m == EXPAND && too_deep(c, inner))
+                st |= EX_NEST;
+            else
+                st |= ex_expr(c, inner, m, out);
             free(inner);
             p = q + 1;
         } else {
@@ -607,11 +627,15 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 break;
             }
             name = xstrndup(p + 1, (size_t) (q - p - 1));
-            st |= ex_name(c, name, m, out, &defined);
+            if (m == EXPAND && too_deep(c, name))
+                st |= EX_NEST;
+            else
+                st |= ex_name(c, name, m, out, &defined);
             free(name);
             p = q;
         }
     }
+    buf_free(&lit);
     free(v);
     return st;
 }
@@ -671,12 +695,24 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         struct setting *old;
 
         if (l->kind == CF_ORPHAN) {
-            size_t n = strnlen(cf.data + l->off, l->len);
-            char *t = xstrndup(cf.data + l->off, n);
+            /* The orphan and its own continuation lines are one
+             * logical line, reported once; it ends at a NUL byte. */
+            struct buf o;
+            size_t n;
+            char *t;
 
-            /* Postfix drops the end-of-line whitespace of the text. */
-            while (n > 0 && cf_isspace((unsigned char) t[n - 1]))
-                t[--n] = '\0';
+            buf_init(&o);
+            buf_addn(&o, cf.data + l->off, l->len);
+            while (i + 1 < cf.nlines && (cf.lines[i + 1].kind == CF_ORPHAN
+                                         || cf.lines[i + 1].kind == CF_BLANK
+                                         || cf.lines[i + 1].kind == CF_COMMENT)) {
+                i++;
+                if (cf.lines[i].kind == CF_ORPHAN)
+                    buf_addn(&o, cf.data + cf.lines[i].off, cf.lines[i].len);
+            }
+            t = xstrdup(o.s);
+            buf_free(&o);
+            n = strlen(t);
             cwarn(c, "%s: logical line must not start with whitespace: "
                   "\"%.30s%s\"", c->path, t, n > 30 ? "..." : "");
             free(t);
@@ -721,7 +757,7 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         buf_init(&junk);
         st = expand(c, s->value, &junk);
         buf_free(&junk);
-        if (st & EX_ERR)
+        if (st & EX_BAD)
             return cfatal(c, "macro processing error");
     }
     return 0;
@@ -747,7 +783,7 @@ static void print_param(struct conf *c, const char *name, const char *value,
     buf_init(&x);
     buf_init(&n);
     if (xflag && !(d && (d->flags & PFM_DEF_RAW))) {
-        if (expand(c, value, &x) & EX_ERR)
+        if (expand(c, value, &x) & EX_BAD)
             cfatal(c, "macro processing error");
         value = x.s;
     }
@@ -791,7 +827,16 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
     size_t i, n = 0;
     char *master;
 
-    conf_load(&c, dir, 0);
+    if (dflag) {
+        /* -d never reads main.cf. */
+        memset(&c, 0, sizeof(c));
+        c.dir = dir;
+        c.path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
+        strcpy(c.path, dir);
+        strcat(c.path, "/" MAIN_CF);
+    } else {
+        conf_load(&c, dir, 0);
+    }
     master = xmalloc(strlen(dir) + sizeof("/" MASTER_CF));
     strcpy(master, dir);
     strcat(master, "/" MASTER_CF);
@@ -892,7 +937,7 @@ static int value_xh(struct conf *c, const char *name, struct buf *out)
     buf_init(&x);
     if (d && (d->flags & PFM_DEF_RAW))
         buf_adds(&x, v);
-    else if (expand(c, v, &x) & EX_ERR)
+    else if (expand(c, v, &x) & EX_BAD)
         st = cfatal(c, "macro processing error");
     if (st == 0)
         normalize(x.s, out);
