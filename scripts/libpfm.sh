@@ -1,0 +1,365 @@
+# shellcheck shell=sh disable=SC2034,SC2154
+# libpfm.sh - shell functions shared by postmulti and postfix-wrapper.
+#
+# Sourced, never run: `. "$pfm_libexec/libpfm.sh"`.  The caller sets
+# pfm_prog (message prefix) and pfm_libexec (directory of pfm-parsecf)
+# first.  The instance table comes from ONE pfm-parsecf call per run
+# (pfm_fetch); no per-instance process is started except the command
+# the user asked for.  Nothing read from main.cf, the environment or
+# the command line is ever evaluated.
+#
+# Globals set here start with pfm_; the per-instance variables that
+# -x exports (MAIL_CONFIG, config_directory, ...) are the only others.
+
+pfm_tab='	'
+pfm_nl='
+'
+# Globbing is never wanted: instance data is split on TAB and LF.
+set -f
+unset CDPATH
+
+# pfm_msg - LEVEL TEXT: one diagnostic on stderr, and to syslog when
+# postlog(1) is there (PFM_SYSLOG=no turns that off)
+pfm_msg() {
+    printf '%s: %s: %s\n' "$pfm_prog" "$1" "$2" >&2
+    [ "${PFM_SYSLOG:-yes}" = no ] && return 0
+    if [ -n "${pfm_command_directory:-}" ] &&
+        [ -x "$pfm_command_directory/postlog" ]; then
+        pfm_postlog=$pfm_command_directory/postlog
+    else
+        pfm_postlog=$(command -v postlog 2>/dev/null) || return 0
+    fi
+    "$pfm_postlog" -t "$pfm_prog" -p "$1" -- "$2" \
+        </dev/null >/dev/null 2>&1
+    return 0
+}
+
+# pfm_fatal - report TEXT and exit 1
+pfm_fatal() {
+    pfm_msg fatal "$1"
+    exit 1
+}
+
+# pfm_warn - report TEXT and go on
+pfm_warn() {
+    pfm_msg warning "$1"
+}
+
+# pfm_fetch - [CONFIG_DIR]: run pfm-parsecf once, keep its output in
+# pfm_out; the primary's fatal errors are printed by the helper itself
+pfm_fetch() {
+    if [ -n "$1" ]; then
+        set -- -c "$1"
+    else
+        set --
+    fi
+    pfm_out=$("$pfm_libexec/pfm-parsecf" "$@" -N "$pfm_prog" -T \
+        command_directory daemon_directory meta_directory \
+        shlib_directory syslog_name postmulti_start_commands \
+        postmulti_stop_commands postmulti_control_commands) || exit 1
+    pfm_parse
+}
+
+# pfm_bool - VALUE: 1 for yes, 0 for no (any case), empty otherwise
+pfm_bool() {
+    case $1 in
+    [Yy][Ee][Ss]) pfm_b=1 ;;
+    [Nn][Oo]) pfm_b=0 ;;
+    *) pfm_b= ;;
+    esac
+}
+
+# pfm_parse - turn pfm_out into pfm_table, one line per usable
+# instance: ENABLED TAB =NAME TAB =GROUP TAB =DIR TAB =QUEUE TAB =DATA
+# TAB PRIMARY (the = keeps empty fields from collapsing in IFS
+# splitting).  Problems with secondaries go to pfm_warnings, printed
+# later by pfm_table_check; claims (for conflicts) to pfm_claims.
+pfm_parse() {
+    pfm_table='' pfm_warnings='' pfm_claims='' pfm_nsec=0 pfm_ninst=0
+    pfm_ifs=$IFS
+    IFS=$pfm_nl
+    for pfm_rec in $pfm_out; do
+        IFS=$pfm_tab
+        # shellcheck disable=SC2086 # splitting on TAB is the point
+        set -- $pfm_rec
+        IFS=$pfm_nl
+        case $1 in
+        G)
+            case ${2#=} in
+            command_directory) pfm_command_directory=${3#=} ;;
+            daemon_directory) pfm_daemon_directory=${3#=} ;;
+            meta_directory) pfm_meta_directory=${3#=} ;;
+            shlib_directory) pfm_shlib_directory=${3#=} ;;
+            syslog_name) pfm_syslog_name=${3#=} ;;
+            postmulti_start_commands) pfm_start_cmds=${3#=} ;;
+            postmulti_stop_commands) pfm_stop_cmds=${3#=} ;;
+            postmulti_control_commands) pfm_control_cmds=${3#=} ;;
+            esac
+            ;;
+        I)
+            pfm_ninst=$((pfm_ninst + 1))
+            if [ "$pfm_ninst" = 1 ]; then
+                pfm_parse_primary "$@"
+            else
+                pfm_nsec=$((pfm_nsec + 1))
+                pfm_parse_secondary "$@"
+            fi
+            ;;
+        esac
+    done
+    IFS=$pfm_ifs
+    # Single-instance mode: the primary counts as enabled.
+    if [ "$pfm_nsec" = 0 ]; then
+        pfm_table=1${pfm_table#?}
+    fi
+}
+
+# pfm_parse_primary - the primary's I record; a bad enable is fatal
+pfm_parse_primary() {
+    pfm_primary_dir=${4#=}
+    pfm_bool "${9#=}"
+    [ -n "$pfm_b" ] || pfm_fatal \
+        "bad boolean configuration: multi_instance_enable = ${9#=}"
+    pfm_table="$pfm_b$pfm_tab$7$pfm_tab$8$pfm_tab$4$pfm_tab$5$pfm_tab$6${pfm_tab}1$pfm_nl"
+    # Shared directories are claimed first, as Postfix does (not
+    # meta_directory: it usually overlaps with another one).
+    for pfm_v in command_directory daemon_directory shlib_directory; do
+        case $pfm_v in
+        command_directory) pfm_p=$pfm_command_directory ;;
+        daemon_directory) pfm_p=$pfm_daemon_directory ;;
+        *) pfm_p=$pfm_shlib_directory ;;
+        esac
+        case $pfm_p in
+        /*) pfm_claims="$pfm_claims$pfm_p$pfm_tab$pfm_primary_dir$pfm_tab$pfm_v$pfm_nl" ;;
+        esac
+    done
+    pfm_claim "$pfm_primary_dir" "${7#=}" "${5#=}" "${6#=}"
+}
+
+# pfm_parse_secondary - one secondary's I record; bad ones are skipped
+pfm_parse_secondary() {
+    pfm_d=${3#=}
+    if [ "${2#=}" != ok ]; then
+        pfm_warnings="$pfm_warnings${12#=}$pfm_nl"
+        pfm_warnings="${pfm_warnings}Failed to obtain all required $pfm_d/main.cf parameters$pfm_nl"
+        return
+    fi
+    pfm_bool "${9#=}"
+    if [ -z "$pfm_b" ]; then
+        pfm_warnings="${pfm_warnings}Unexpected $pfm_d/main.cf entry: multi_instance_enable = ${9#=}$pfm_nl"
+        return
+    fi
+    pfm_table="$pfm_table$pfm_b$pfm_tab$7$pfm_tab$8$pfm_tab$3$pfm_tab$5$pfm_tab$6${pfm_tab}0$pfm_nl"
+    pfm_claim "$pfm_d" "${7#=}" "${5#=}" "${6#=}"
+}
+
+# pfm_claim - DIR NAME QUEUE DATA: record what an instance owns
+pfm_claim() {
+    if [ -n "$2" ]; then
+        pfm_claims="$pfm_claims$2$pfm_tab$1${pfm_tab}multi_instance_name$pfm_nl"
+    fi
+    pfm_claims="$pfm_claims$1$pfm_tab$1${pfm_tab}config_directory$pfm_nl"
+    pfm_claims="$pfm_claims$3$pfm_tab$1${pfm_tab}queue_directory$pfm_nl"
+    pfm_claims="$pfm_claims$4$pfm_tab$1${pfm_tab}data_directory$pfm_nl"
+}
+
+# pfm_check_shared - the shared directories must exist (as Postfix)
+pfm_check_shared() {
+    for pfm_v in command_directory daemon_directory meta_directory \
+        shlib_directory; do
+        case $pfm_v in
+        command_directory) pfm_p=$pfm_command_directory ;;
+        daemon_directory) pfm_p=$pfm_daemon_directory ;;
+        meta_directory) pfm_p=$pfm_meta_directory ;;
+        *) pfm_p=$pfm_shlib_directory ;;
+        esac
+        case $pfm_p in
+        /*) ;;
+        *) continue ;;
+        esac
+        if [ ! -e "$pfm_p" ]; then
+            pfm_fatal "$pfm_v = '$pfm_p': directory not found: No such file or directory"
+        elif [ ! -d "$pfm_p" ]; then
+            pfm_fatal "$pfm_v = '$pfm_p' is not a directory"
+        fi
+    done
+}
+
+# pfm_table_check - report skipped secondaries (pfm_status=1) and stop
+# on two instances sharing a name or directory, as Postfix does.  One
+# awk for the whole table, and only when there are secondaries.
+pfm_table_check() {
+    pfm_status=0
+    if [ -n "$pfm_warnings" ]; then
+        pfm_status=1
+        pfm_ifs=$IFS
+        IFS=$pfm_nl
+        for pfm_v in $pfm_warnings; do
+            pfm_warn "$pfm_v"
+        done
+        IFS=$pfm_ifs
+    fi
+    [ "$pfm_nsec" = 0 ] && return 0
+    pfm_v=$(printf '%s' "$pfm_claims" | awk '
+        BEGIN { FS = "\t" }
+        {
+            who = $2 ", " $3
+            if (!($1 in owner)) { owner[$1] = who; next }
+            if (owner[$1] == who) next
+            printf "instance %s, %s=%s conflicts with instance %s=%s\n", \
+                $2, $3, $1, owner[$1], $1
+            exit
+        }')
+    [ -z "$pfm_v" ] || pfm_fatal "$pfm_v"
+}
+
+# pfm_reverse - pfm_table in reverse order
+pfm_reverse() {
+    pfm_rtable=''
+    pfm_ifs=$IFS
+    IFS=$pfm_nl
+    for pfm_rec in $pfm_table; do
+        pfm_rtable="$pfm_rec$pfm_nl$pfm_rtable"
+    done
+    IFS=$pfm_ifs
+    pfm_table=$pfm_rtable
+}
+
+# pfm_split - REC: set pfm_en pfm_name pfm_group pfm_dir pfm_queue
+# pfm_data pfm_primary from one table line, with builtins only
+pfm_split() {
+    pfm_en=${1%%"$pfm_tab"*}
+    pfm_r=${1#*"$pfm_tab"=}
+    pfm_name=${pfm_r%%"$pfm_tab"*}
+    pfm_r=${pfm_r#*"$pfm_tab"=}
+    pfm_group=${pfm_r%%"$pfm_tab"*}
+    pfm_r=${pfm_r#*"$pfm_tab"=}
+    pfm_dir=${pfm_r%%"$pfm_tab"*}
+    pfm_r=${pfm_r#*"$pfm_tab"=}
+    pfm_queue=${pfm_r%%"$pfm_tab"*}
+    pfm_r=${pfm_r#*"$pfm_tab"=}
+    pfm_data=${pfm_r%%"$pfm_tab"*}
+    pfm_primary=${pfm_r#*"$pfm_tab"}
+}
+
+# pfm_match - does the current instance match pfm_sel/pfm_selname?
+# all; group: same group; name: the name, the name without its
+# "postfix-" prefix, the directory (a /path), or "-" for the primary.
+pfm_match() {
+    case $pfm_sel in
+    all) return 0 ;;
+    group) [ -n "$pfm_group" ] && [ "$pfm_selname" = "$pfm_group" ] ;;
+    name)
+        case $pfm_selname in
+        /*) pfm_iname=$pfm_dir ;;
+        postfix-*) pfm_iname=$pfm_name ;;
+        *) pfm_iname=${pfm_name#postfix-} ;;
+        esac
+        [ -n "$pfm_name" ] || pfm_iname=$pfm_dir
+        [ "$pfm_selname" = "$pfm_iname" ] ||
+            { [ "$pfm_primary" = 1 ] && [ "$pfm_selname" = - ]; }
+        ;;
+    *) return 1 ;;
+    esac
+}
+
+# pfm_resolve - CMD: decide once, as execvp would, whether CMD can run
+# (PATH is the same for every instance); pfm_exec_err is the errno text
+pfm_resolve() {
+    pfm_exec_err=''
+    case $1 in
+    */*)
+        pfm_p=$1
+        ;;
+    *)
+        pfm_p=''
+        pfm_ifs=$IFS
+        IFS=:
+        for pfm_v in ${PATH:-/bin:/usr/bin}; do
+            [ -n "$pfm_v" ] || pfm_v=.
+            if [ -f "$pfm_v/$1" ] && [ -x "$pfm_v/$1" ]; then
+                pfm_p=$pfm_v/$1
+                break
+            fi
+            [ -e "$pfm_v/$1" ] && [ -z "$pfm_p" ] && pfm_p=$pfm_v/$1
+        done
+        IFS=$pfm_ifs
+        ;;
+    esac
+    if [ -z "$pfm_p" ] || [ ! -e "$pfm_p" ]; then
+        pfm_exec_err='No such file or directory'
+    elif [ -d "$pfm_p" ] || [ ! -x "$pfm_p" ]; then
+        pfm_exec_err='Permission denied'
+    fi
+}
+
+# pfm_run - CMD ARGS...: run one command in a child, as postmulti
+# does; returns 0 or 1 (any failure, signal included)
+pfm_run() {
+    if [ -n "$pfm_exec_err" ]; then
+        pfm_msg fatal "execvp $1: $pfm_exec_err"
+        return 1
+    fi
+    (exec "$@") || return 1
+}
+
+# pfm_in_list - WORD LIST: is WORD in the comma/blank separated LIST?
+pfm_in_list() {
+    pfm_ifs=$IFS
+    IFS=", $pfm_tab$pfm_nl"
+    for pfm_v in $2; do
+        if [ "$pfm_v" = "$1" ]; then
+            IFS=$pfm_ifs
+            return 0
+        fi
+    done
+    IFS=$pfm_ifs
+    return 1
+}
+
+# pfm_postfix_each - POSTFIX-COMMAND...: postfix(1) for each selected
+# instance, the postfix-wrapper(5) rules: start-like commands run
+# "check" on disabled instances; stop-like ones go in reverse order and
+# skip disabled instances; control commands skip disabled instances;
+# the rest run everywhere.  Returns 0 or 1.
+pfm_postfix_each() {
+    pfm_flag=''
+    if pfm_in_list "$1" "$pfm_start_cmds"; then
+        pfm_flag=check
+    elif pfm_in_list "$1" "$pfm_stop_cmds"; then
+        pfm_flag=skip
+        pfm_reverse
+    elif pfm_in_list "$1" "$pfm_control_cmds"; then
+        pfm_flag=skip
+    fi
+    pfm_postfix=$pfm_command_directory/postfix
+    pfm_resolve "$pfm_postfix"
+    pfm_export_logtag
+    pfm_rc=0 pfm_matched=0 pfm_first=$1
+    shift
+    pfm_ifs=$IFS
+    IFS=$pfm_nl
+    for pfm_rec in $pfm_table; do
+        IFS=$pfm_ifs
+        pfm_split "$pfm_rec"
+        [ "$pfm_flag" = skip ] && [ "$pfm_en" = 0 ] && continue
+        pfm_match || continue
+        pfm_matched=1
+        MAIL_CONFIG=$pfm_dir
+        export MAIL_CONFIG
+        if [ "$pfm_flag" = check ] && [ "$pfm_en" = 0 ]; then
+            pfm_run "$pfm_postfix" -- check "$@" || pfm_rc=1
+        else
+            pfm_run "$pfm_postfix" -- "$pfm_first" "$@" || pfm_rc=1
+        fi
+    done
+    IFS=$pfm_ifs
+    [ "$pfm_matched" = 1 ] || pfm_fatal "No matching instances"
+    return $pfm_rc
+}
+
+# pfm_export_logtag - children log under the primary's syslog_name
+pfm_export_logtag() {
+    MAIL_LOGTAG=$pfm_syslog_name
+    export MAIL_LOGTAG
+}
