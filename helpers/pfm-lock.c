@@ -66,6 +66,19 @@ static void cleanup_tmp(void)
         (void) unlink(tmp_path);
 }
 
+/* san - a copy with every byte that is not printable ASCII shown as
+ * '?', as Postfix does with its diagnostics (no raw control bytes or
+ * terminal escapes reach stderr) */
+static char *san(const char *s)
+{
+    char *copy = xstrdup(s), *p;
+
+    for (p = copy; *p; p++)
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e)
+            *p = '?';
+    return copy;
+}
+
 /* skip_space - first non-blank byte of s */
 static const char *skip_space(const char *s)
 {
@@ -124,9 +137,10 @@ static struct edit *parse_edits(int mode, char **argv, int argc,
                 /* void */ ;
             v = skip_space(name_end);
             if (name_end == p)
-                msg_fatal("missing attribute name: \"%s\"", p);
+                msg_fatal("missing attribute name: \"%s\"", san(p));
             if (*v != '=')
-                msg_fatal("missing '=' after attribute name: \"%s\"", p);
+                msg_fatal("missing '=' after attribute name: \"%s\"",
+                          san(p));
             name = xstrndup(p, (size_t) (name_end - p));
             v = skip_space(v + 1);
             end = v + strlen(v);
@@ -145,14 +159,17 @@ static struct edit *parse_edits(int mode, char **argv, int argc,
             v = end = NULL;
         }
         if (!valid_name(name))
-            msg_fatal("invalid parameter name: \"%s\"", name);
+            msg_fatal("invalid parameter name: \"%s\"", san(name));
         for (i = 0; i < n && strcmp(ed[i].name, name) != 0; i++)
             /* void */ ;
         if (i < n) {
             /* -e: the last request wins; -X/-#: act once (3.12). */
             if (mode == MODE_EDIT) {
+                char *sv = san(ed[i].value);
+
                 msg_warn("ignoring earlier request: '%s = %s'",
-                         ed[i].name, ed[i].value);
+                         ed[i].name, sv);
+                free(sv);
                 free(ed[i].value);
                 ed[i].value = xstrndup(v, (size_t) (end - v));
             }
@@ -220,9 +237,12 @@ static void rewrite(struct buf *out, const struct cf_file *cf, int mode,
         if (l->kind == CF_START) {
             state = KEEP;
             if ((e = find_edit(ed, n, s, l->len)) != NULL) {
-                if (++e->found == 2)
-                    msg_warn("%s: multiple entries for \"%s\"",
-                             cf->path, e->name);
+                if (++e->found == 2) {
+                    char *sp = san(cf->path);
+
+                    msg_warn("%s: multiple entries for \"%s\"", sp, e->name);
+                    free(sp);
+                }
                 if (mode == MODE_EDIT) {
                     add_setting(out, e);
                     state = DROP;
