@@ -1,0 +1,341 @@
+#!/usr/bin/env bats
+# pfm-lock.bats - pfm-lock's edit and lock modes, one behaviour each.
+#
+# The byte-for-byte comparison with postconf over random inputs is in
+# pfm-lock-diff.bats; concurrency, crashes and ENOSPC are in
+# pfm-lock-stress.bats.  Here: the 3.12 behaviours (3.7.11 differs),
+# pfm's extensions, file metadata, errors, and the command mode.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+    [ -x "$PFM_LIBEXEC/pfm-lock" ] ||
+        pfm_skip "no staged pfm-lock at $PFM_LIBEXEC (run make check)"
+    LOCK=$PFM_LIBEXEC/pfm-lock
+    D=$BATS_TEST_TMPDIR/cf
+    mkdir -p "$D"
+    cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+# mkcf TEXT - write main.cf with printf TEXT, and a copy to compare with
+mkcf() {
+    printf "$1" >"$D/main.cf"
+    cp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
+}
+
+# unchanged - main.cf is as mkcf wrote it and no temporary file is left
+unchanged() {
+    cmp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
+    [ ! -e "$D/main.cf.tmp" ]
+}
+
+# as_nobody CMD... - run a command as an unprivileged user
+as_nobody() {
+    setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+}
+
+@test "-e replaces a setting in place and appends a new one" {
+    mkcf 'a = 1\n  cont\n# keep\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -e 'a = x y' c=3
+    [ "$output" = "" ]
+    [ "$(cat "$D/main.cf")" = "$(printf 'a = x y\n# keep\nb = 2\nc = 3')" ]
+    [ ! -e "$D/main.cf.tmp" ]
+}
+
+@test "-# comments out each line of a setting and -X removes it" {
+    mkcf 'a = 1\n  cont\n# keep\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -# a
+    [ "$(cat "$D/main.cf")" = "$(printf '#a = 1\n#  cont\n# keep\nb = 2')" ]
+    mkcf 'a = 1\n  cont\n# keep\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -X a
+    [ "$(cat "$D/main.cf")" = "$(printf '# keep\nb = 2')" ]
+}
+
+@test "3.12: a newline ends an unterminated last line before an append" {
+    mkcf 'relayhost = x'
+    run -0 "$LOCK" -c "$D" -e mydomain=y
+    [ "$(od -An -c "$D/main.cf" | tr -d ' \n')" = 'relayhost=x\nmydomain=y\n' ]
+}
+
+@test "3.12: an unterminated last line stays so when nothing is appended" {
+    mkcf 'a = 1\nb = 2'
+    run -0 "$LOCK" -c "$D" -X a
+    [ "$(od -An -c "$D/main.cf" | tr -d ' \n')" = 'b=2' ]
+}
+
+@test "3.12: several new settings are appended sorted by name" {
+    mkcf 'm = 1\n'
+    run -0 "$LOCK" -c "$D" -e zz=1 aa=2 m=3 Bb=4 a_b=5
+    [ "$(cat "$D/main.cf")" = "$(printf 'm = 3\nBb = 4\na_b = 5\naa = 2\nzz = 1')" ]
+}
+
+@test "3.12: a name given twice to -X or -# is acted on once" {
+    mkcf 'a = 1\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -X a a b a
+    [ "$output" = "" ]
+    [ ! -s "$D/main.cf" ]
+    mkcf 'a = 1\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -# a a
+    [ "$(cat "$D/main.cf")" = "$(printf '#a = 1\nb = 2')" ]
+}
+
+@test "3.12: a trailing blank after a -X or -# name is not part of the name" {
+    mkcf 'a = 1\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -X 'a ' "$(printf 'b\t')"
+    [ ! -s "$D/main.cf" ]
+}
+
+@test "-e with the same name twice warns and the last request wins" {
+    mkcf 'a = 1\n'
+    run -0 "$LOCK" -c "$D" -e a=2 'a = 3 '
+    [ "$output" = "pfm-lock: warning: ignoring earlier request: 'a = 2'" ]
+    [ "$(cat "$D/main.cf")" = 'a = 3' ]
+}
+
+@test "every duplicate setting is replaced, with postconf's warning once" {
+    mkcf 'a = 1\nb = 2\na = 3\na = 4\n'
+    run -0 "$LOCK" -c "$D" -e a=x
+    [ "$output" = "pfm-lock: warning: $D/main.cf: multiple entries for \"a\"" ]
+    [ "$(cat "$D/main.cf")" = "$(printf 'a = x\nb = 2\na = x\na = x')" ]
+}
+
+@test "an empty value is written as 'name = ' with the trailing space" {
+    mkcf 'a = 1\n'
+    run -0 "$LOCK" -c "$D" -e 'a='
+    [ "$(od -An -c "$D/main.cf" | tr -d '\n')" = '   a       =      \n' ]
+}
+
+@test "argument errors use postconf's texts and change nothing" {
+    mkcf 'a = 1\n'
+    run -1 "$LOCK" -c "$D" -e relayhost
+    [ "$output" = "pfm-lock: fatal: missing '=' after attribute name: \"relayhost\"" ]
+    unchanged
+    run -1 "$LOCK" -c "$D" -e =x
+    [ "$output" = 'pfm-lock: fatal: missing attribute name: "=x"' ]
+    run -1 "$LOCK" -c "$D" -e "$(printf 'a=1\nb=2')"
+    [ "$output" = 'pfm-lock: fatal: -e, -X, or -# accepts no multi-line input' ]
+    run -1 "$LOCK" -c "$D" -e '# a=1'
+    [ "$output" = 'pfm-lock: fatal: -e, -X, or -# accepts no comment input' ]
+    run -1 "$LOCK" -c "$D" -X a ' '
+    [ "$output" = 'pfm-lock: fatal: -X or -# requires non-blank parameter names' ]
+    run -1 "$LOCK" -c "$D" -X a b=1
+    [ "$output" = 'pfm-lock: fatal: -X or -# requires parameter names without value' ]
+    run -1 "$LOCK" -c "$D" -# b=1
+    [ "$output" = 'pfm-lock: fatal: specify one of -e -#' ]
+    run -1 "$LOCK" -c "$D" -e -X a
+    [ "$output" = 'pfm-lock: fatal: specify one of -e -X' ]
+    run -1 "$LOCK" -c "$D" -e
+    [ "$output" = 'pfm-lock: fatal: -e requires name=value argument' ]
+    run -1 "$LOCK" -c "$D" -X
+    [ "$output" = 'pfm-lock: fatal: missing service argument' ]
+    unchanged
+}
+
+@test "EXTENSION: a name that is not a parameter name is refused" {
+    mkcf 'a = 1\n'
+    run -1 "$LOCK" -c "$D" -e 'a@b = 1'
+    [ "$output" = 'pfm-lock: fatal: invalid parameter name: "a@b"' ]
+    run -1 "$LOCK" -c "$D" -e -- '-x = 1'
+    [ "$output" = 'pfm-lock: fatal: invalid parameter name: "-x"' ]
+    run -1 "$LOCK" -c "$D" -X 'a/b'
+    [ "$output" = 'pfm-lock: fatal: invalid parameter name: "a/b"' ]
+    run -1 "$LOCK" -c "$D" -X 'b c'
+    [ "$output" = 'pfm-lock: fatal: invalid parameter name: "b c"' ]
+    run -1 "$LOCK" -c "$D" -e "$(printf 'a\001=1')"
+    [ "$output" = 'pfm-lock: fatal: invalid parameter name: "a?"' ]
+    unchanged
+    # Service-specific names with '-' and '.' are ordinary names.
+    run -0 "$LOCK" -c "$D" -e 'relay-2_destination_rate_delay = 1s' \
+        'smtp_x.y = 1'
+    grep -qx 'relay-2_destination_rate_delay = 1s' "$D/main.cf"
+}
+
+@test "a missing main.cf fails with postconf's text and leaves no file" {
+    run -1 "$LOCK" -c "$D" -e a=1
+    [ "$output" = "pfm-lock: fatal: open $D/main.cf for reading: No such file or directory" ]
+    [ ! -e "$D/main.cf" ]
+    [ ! -e "$D/main.cf.tmp" ]
+    run -1 "$LOCK" -c "$D/nodir" -e a=1
+    [ "$output" = "pfm-lock: fatal: open $D/nodir/main.cf.tmp: No such file or directory" ]
+}
+
+@test "an unreadable main.cf or a read-only directory changes nothing" {
+    pfm_require_root
+    pfm_require setpriv
+    # bats's own temporary directories are private: use a public one.
+    PUB=$(mktemp -d /tmp/pfm-lock-test.XXXXXX)
+    chmod 755 "$PUB"
+    D=$PUB/cf
+    mkdir "$D"
+    mkcf 'a = 1\n'
+    chmod 600 "$D/main.cf"
+    chown nobody "$D"
+    run -1 as_nobody "$LOCK" -c "$D" -e a=2
+    [ "$output" = "pfm-lock: fatal: open $D/main.cf for reading: Permission denied" ]
+    unchanged
+    chown root "$D"
+    chmod 644 "$D/main.cf"
+    run -1 as_nobody "$LOCK" -c "$D" -e a=2
+    [ "$output" = "pfm-lock: fatal: open $D/main.cf.tmp: Permission denied" ]
+    unchanged
+    rm -f -- "$D/main.cf"
+    rmdir -- "$D" "$PUB"
+}
+
+@test "EXTENSION: main.cf keeps its mode, owner and group (postconf resets them)" {
+    pfm_require_root
+    mkcf 'a = 1\n'
+    chown nobody:nogroup "$D/main.cf"
+    chmod 640 "$D/main.cf"
+    run -0 "$LOCK" -c "$D" -e a=2
+    [ "$(stat -c '%a %U %G' "$D/main.cf")" = '640 nobody nogroup' ]
+    [ "$(cat "$D/main.cf")" = 'a = 2' ]
+    pfm_backdate "$D/main.cf"
+    "$POSTCONF" -c "$D" -e a=3
+    [ "$(stat -c '%a %U' "$D/main.cf")" = '644 root' ]
+}
+
+@test "EXTENSION: a symlinked main.cf is refused, link and target unchanged" {
+    mkdir "$BATS_TEST_TMPDIR/real"
+    printf 'a = 1\n' >"$BATS_TEST_TMPDIR/real/main.cf"
+    ln -s ../real/main.cf "$D/main.cf"
+    run -1 "$LOCK" -c "$D" -e a=2
+    [ "$output" = "pfm-lock: fatal: $D/main.cf: is a symbolic link; pfm-lock edits only a regular file (edit the link target instead)" ]
+    [ -L "$D/main.cf" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/real/main.cf")" = 'a = 1' ]
+    [ ! -e "$D/main.cf.tmp" ]
+    # Editing the target's own directory works.
+    run -0 "$LOCK" -c "$BATS_TEST_TMPDIR/real" -e a=2
+    [ "$(cat "$D/main.cf")" = 'a = 2' ]
+}
+
+@test "a symlink at main.cf.tmp is not followed" {
+    mkcf 'a = 1\n'
+    ln -s "$BATS_TEST_TMPDIR/elsewhere" "$D/main.cf.tmp"
+    run -1 "$LOCK" -c "$D" -e a=2
+    [ "$output" = "pfm-lock: fatal: open $D/main.cf.tmp: Too many levels of symbolic links" ]
+    [ ! -e "$BATS_TEST_TMPDIR/elsewhere" ]
+    cmp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
+}
+
+@test "a hard link to main.cf keeps the old content, as with postconf" {
+    mkcf 'a = 1\n'
+    ln "$D/main.cf" "$BATS_TEST_TMPDIR/hard"
+    run -0 "$LOCK" -c "$D" -e a=2
+    [ "$(cat "$D/main.cf")" = 'a = 2' ]
+    [ "$(cat "$BATS_TEST_TMPDIR/hard")" = 'a = 1' ]
+}
+
+@test "EXTENSION: NUL bytes are copied, not cut off as by postconf 3.7" {
+    mkcf 'a = 1\0x\nb = 2\n'
+    run -0 "$LOCK" -c "$D" -e b=3
+    [ "$(od -An -c "$D/main.cf" | tr -d ' \n')" = 'a=1\0x\nb=3\n' ]
+}
+
+@test "a leftover temporary file from a killed writer is reused or replaced" {
+    mkcf 'a = 1\n'
+    printf 'stale\n' >"$D/main.cf.tmp"
+    chmod 600 "$D/main.cf.tmp"
+    run -0 "$LOCK" -c "$D" -e a=2
+    [ "$(cat "$D/main.cf")" = 'a = 2' ]
+    printf 'finished\n' >"$D/main.cf.tmp"
+    chmod 644 "$D/main.cf.tmp"
+    run -0 "$LOCK" -c "$D" -e a=3
+    [ "$(cat "$D/main.cf")" = 'a = 3' ]
+    [ "$(stat -c %a "$D/main.cf")" = 644 ]
+    [ ! -e "$D/main.cf.tmp" ]
+}
+
+@test "without -c, MAIL_CONFIG names the directory; -c wins over it" {
+    mkcf 'a = 1\n'
+    mkdir "$BATS_TEST_TMPDIR/other"
+    printf 'a = 1\n' >"$BATS_TEST_TMPDIR/other/main.cf"
+    MAIL_CONFIG=$D run -0 "$LOCK" -e a=2
+    [ "$(cat "$D/main.cf")" = 'a = 2' ]
+    MAIL_CONFIG=$D run -0 "$LOCK" -c "$BATS_TEST_TMPDIR/other" -e a=3
+    [ "$(cat "$D/main.cf")" = 'a = 2' ]
+    [ "$(cat "$BATS_TEST_TMPDIR/other/main.cf")" = 'a = 3' ]
+}
+
+@test "edits wait for postconf's lock on main.cf.tmp, and postconf for ours" {
+    pfm_require "$POSTCONF" timeout
+    mkcf 'a = 1\n'
+    pfm_backdate "$D/main.cf"
+    # Hold the lock that postconf and pfm-lock take.
+    "$LOCK" -l "$D/main.cf.tmp" sleep 3 &
+    local holder=$!
+    sleep 0.5
+    run -124 timeout 1 "$LOCK" -c "$D" -e a=2
+    run -124 timeout 1 "$POSTCONF" -c "$D" -e a=3
+    cmp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
+    wait "$holder"
+    run -0 "$LOCK" -c "$D" -e a=4
+    [ "$(cat "$D/main.cf")" = 'a = 4' ]
+}
+
+@test "the edit fsyncs the new file, renames it, then fsyncs the directory" {
+    pfm_require strace
+    mkcf 'a = 1\n'
+    run -0 strace -o "$BATS_TEST_TMPDIR/tr" -e trace=fsync,rename,renameat,renameat2,flock \
+        "$LOCK" -c "$D" -e a=2
+    run -0 grep -Eo '^(flock|fsync|rename[a-z0-9]*)' "$BATS_TEST_TMPDIR/tr"
+    [ "$(echo $output)" = "flock fsync rename fsync" ]
+}
+
+@test "-l runs the command under the lock and exits with its status" {
+    run -3 "$LOCK" -l "$D/lk" sh -c 'echo out; exit 3'
+    [ "$output" = out ]
+    [ "$(stat -c '%a %s' "$D/lk")" = '600 0' ]
+    # The lock file is never truncated.
+    printf 'keep\n' >"$D/lk"
+    run -0 "$LOCK" -l "$D/lk" true
+    [ "$(cat "$D/lk")" = keep ]
+}
+
+@test "-l: a command killed by a signal is reported as the shell does" {
+    run -143 "$LOCK" -l "$D/lk" sh -c 'kill -TERM $$'
+}
+
+@test "-l: a missing command exits 127 with a message" {
+    run -127 "$LOCK" -l "$D/lk" /nonexistent/cmd
+    [ "$output" = 'pfm-lock: fatal: execute /nonexistent/cmd: No such file or directory' ]
+}
+
+@test "-l -w: a held lock times out with a message naming file and seconds" {
+    "$LOCK" -l "$D/lk" sleep 3 &
+    local holder=$!
+    sleep 0.5
+    run -1 "$LOCK" -l "$D/lk" -w 1 true
+    [ "$output" = "pfm-lock: fatal: timed out after 1 seconds waiting for lock $D/lk" ]
+    run -1 "$LOCK" -l "$D/lk" -w 0 true
+    [ "$output" = "pfm-lock: fatal: timed out after 0 seconds waiting for lock $D/lk" ]
+    kill "$holder"
+    wait "$holder" || true
+    # The lock died with its holder: no stale lock to clean up.
+    run -0 "$LOCK" -l "$D/lk" -w 0 echo free
+    [ "$output" = free ]
+}
+
+@test "-l: the command's children inherit the lock" {
+    "$LOCK" -l "$D/lk" sh -c 'sleep 2 & exit 0'
+    run -1 "$LOCK" -l "$D/lk" -w 0 true
+    sleep 2.2
+    run -0 "$LOCK" -l "$D/lk" -w 0 true
+}
+
+@test "bad command lines print the usage and exit 1" {
+    run -1 "$LOCK"
+    [ "${lines[0]}" = "pfm-lock: fatal: usage: pfm-lock [-c config_dir] -e name=value ... | -# name ... | -X name ... ; pfm-lock -l lockfile [-w seconds] command [arg ...]" ]
+    run -1 "$LOCK" -l "$D/lk"
+    [[ $output == 'pfm-lock: fatal: usage: '* ]]
+    run -1 "$LOCK" -l "$D/lk" -e a=1
+    [[ $output == 'pfm-lock: fatal: usage: '* ]]
+    run -1 "$LOCK" -w 1 -e a=1
+    [[ $output == 'pfm-lock: fatal: usage: '* ]]
+    run -1 "$LOCK" -l "$D/lk" -w x true
+    [ "$output" = 'pfm-lock: fatal: bad -w value: "x" (expected seconds)' ]
+    run -1 "$LOCK" -q
+    [ "${lines[0]}" = "pfm-lock: warning: invalid option -- 'q'" ]
+    [ ! -e "$D/main.cf" ]
+}
