@@ -300,7 +300,17 @@ pfm_run() {
         pfm_msg fatal "execvp $1: $pfm_exec_err"
         return 1
     fi
-    (exec "$@") || return 1
+    # The extra level keeps the shell's "Terminated"-style report of a
+    # command killed by a signal off stderr, as postmulti does; the
+    # command itself still gets the original stderr (fd 3).
+    (
+        exec 3>&2 2>/dev/null
+        (
+            exec 2>&3 3>&-
+            exec "$@"
+        )
+        exit $?
+    ) || return 1
 }
 
 # pfm_in_list - WORD LIST: is WORD in the comma/blank separated LIST?

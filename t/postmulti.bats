@@ -1,0 +1,461 @@
+#!/usr/bin/env bats
+# postmulti: iterator mode against real postmulti 3.7 (differential,
+# in a mount namespace), the pfm extensions (-c, broken secondaries,
+# -j, messages without a tty), the -p rules with a logging postfix,
+# and real daemons (tests named "daemon: ...").
+
+bats_require_minimum_version 1.5.0
+load helper
+load sandbox
+
+PM() { PFM_SYSLOG=no "$PFM_SBIN/postmulti" "$@"; }
+
+setup_file() {
+    [ "$(id -u)" = 0 ] || return 0
+    [ -x "$PFM_LIBEXEC/pfm-parsecf" ] || return 0
+    # One namespace for the differential tests: /etc/postfix plus three
+    # secondaries (one disabled, two in group g1, one nameless).
+    export DIFF_NS=$BATS_FILE_TMPDIR/ns
+    sb_ns_start "$DIFF_NS" || return 1
+    export SB_NSPID SB_NS
+    sb_ns sh -c '
+        printf "%s\n" "multi_instance_directories = /etc/postfix-a, /etc/postfix-b /etc/postfix-c" \
+            "multi_instance_enable = yes" >/etc/postfix/main.cf
+        for i in a b c; do mkdir -p /etc/postfix-$i; : >/etc/postfix-$i/master.cf; done
+        printf "%s\n" "multi_instance_name = postfix-a" "multi_instance_group = g1" \
+            "multi_instance_enable = yes" "queue_directory = /var/spool/postfix-a" \
+            "data_directory = /var/lib/postfix-a" >/etc/postfix-a/main.cf
+        printf "%s\n" "multi_instance_name = postfix-b" "multi_instance_group = g1" \
+            "multi_instance_enable = no" "queue_directory = /var/spool/postfix-b" \
+            "data_directory = /var/lib/postfix-b" >/etc/postfix-b/main.cf
+        printf "%s\n" "multi_instance_enable = YES" "queue_directory = /var/spool/postfix-c" \
+            "data_directory = /var/lib/postfix-c" >/etc/postfix-c/main.cf
+        touch -d "2 hours ago" /etc/postfix/main.cf /etc/postfix-?/main.cf'
+}
+
+teardown_file() {
+    [ -n "${SB_NSPID:-}" ] && sb_ns_stop
+    return 0
+}
+
+setup() {
+    pfm_require_stage
+}
+
+# same - ARGS...: real postmulti and pfm agree on stdout, exit status
+# and message (real one's seen through a tty); prints the difference
+same() {
+    local q a real_out real_err real_rc pfm_out pfm_err pfm_rc
+    real_rc=0 pfm_rc=0
+    real_out=$(sb_ns "$POSTMULTI_REAL" "$@" 2>/dev/null </dev/null) || real_rc=$?
+    q=$POSTMULTI_REAL
+    for a in "$@"; do q="$q '$a'"; done
+    real_err=$(sb_ns script -qec "$q >/dev/null" /dev/null </dev/null | tr -d '\r')
+    pfm_out=$(sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" "$@" 2>/dev/null </dev/null) || pfm_rc=$?
+    pfm_err=$(sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" "$@" 2>&1 >/dev/null </dev/null) || :
+    if [ "$real_out" != "$pfm_out" ] || [ "$real_rc" != "$pfm_rc" ] ||
+        [ "$real_err" != "$pfm_err" ]; then
+        printf 'postmulti %s\n--- real rc=%s\n%s\n%s\n--- pfm rc=%s\n%s\n%s\n' \
+            "$*" "$real_rc" "$real_out" "$real_err" "$pfm_rc" "$pfm_out" "$pfm_err"
+        return 1
+    fi
+}
+
+need_ns() {
+    pfm_require_root
+    pfm_require unshare nsenter script
+    [ -n "${SB_NSPID:-}" ] || pfm_skip "no namespace"
+}
+
+@test "-l lists like real postmulti for every selection form and -R" {
+    need_ns
+    same -l
+    same -l -a
+    same -l -a -a
+    same -l -R
+    same -l -R -R
+    same -l -g g1
+    same -l -R -g g1
+    same -l -g nosuch
+    same -l -g -
+    same -l -i postfix-a
+    same -l -i a
+    same -l -i /etc/postfix-c
+    same -l -i /etc/postfix-c/
+    same -l -i c
+    same -l -i -
+    same -l -i nosuch
+    same -l -v
+    same -l --
+}
+
+@test "-l output has real postmulti's columns" {
+    need_ns
+    run sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "-               -               y         /etc/postfix" ]
+    [ "${lines[1]}" = "postfix-a       g1              y         /etc/postfix-a" ]
+    [ "${lines[2]}" = "postfix-b       g1              n         /etc/postfix-b" ]
+    [ "${lines[3]}" = "-               -               y         /etc/postfix-c" ]
+    [ "${#lines[@]}" -eq 4 ]
+}
+
+@test "-x exports the same environment as real postmulti" {
+    need_ns
+    local show='echo "$MAIL_CONFIG|$config_directory|$queue_directory|$data_directory|$multi_instance_name|$multi_instance_group|$multi_instance_enable|$command_directory|$daemon_directory|$MAIL_LOGTAG|${MAIL_VERBOSE-unset}|$PATH|${FOO-unset}"'
+    same -x sh -c "$show"
+    same -x -R sh -c "$show"
+    same -v -x -i a sh -c "$show"
+    same -x -g g1 sh -c "$show"
+    same -x -i - env -i /bin/sh -c "$show"
+    # an empty environment: PATH gets Postfix's default behind command_directory
+    # (the shell supplies its own default PATH and PWD: see COMPATIBILITY)
+    run sb_ns env -i "$PFM_SBIN/postmulti" -i - -x /usr/bin/env
+    [[ "$output" == *"PATH=/usr/sbin:"* ]]
+    local pfm
+    pfm=$(printf '%s\n' "$output" | grep -v '^P[AW][TD]H*=' | sort)
+    run sb_ns env -i "$POSTMULTI_REAL" -i - -x /usr/bin/env
+    [[ "$output" == *"PATH=/usr/sbin:/bin:/usr/bin:/sbin:/usr/sbin"* ]]
+    [ "$pfm" = "$(printf '%s\n' "$output" | grep -v '^P[AW][TD]H*=' | sort)" ]
+}
+
+@test "-x exit status and exec errors are those of real postmulti" {
+    need_ns
+    same -x -i - sh -c 'exit 3'
+    same -x sh -c 'kill $$'
+    same -x -i - true
+    same -x nosuchcmd
+    same -x /tmp
+    same -x -i nosuch true
+}
+
+@test "every option error gives real postmulti's message and status" {
+    need_ns
+    same
+    same -l -p
+    same -l -x
+    same -p -x
+    same -l -e init
+    same -p
+    same -x
+    same -p -R
+    same -l foo
+    same -l a=b
+    same -p -R status
+    same -p -R -R -i nosuch status
+    same -p -i nosuch status
+    same -l -a -g x
+    same -l -g x -a
+    same -l -i x -g y
+    same -l -i x -i y
+    same -l -z
+    same -l -g
+    same -l -i
+    same -e bogus
+    same -e bogus -p
+    same -e init -p
+    same -e init -e create
+    same -e init -R
+    same -e init -I x
+    same -e init a=b
+    same -l -I x
+    same -l -G x
+    same -e create -I x -I y
+    same -e create -G x -G y
+}
+
+@test "life-cycle options are checked like real postmulti" {
+    need_ns
+    same -e create -I x
+    same -e create -I postfix-x/
+    same -e create -I 'postfix-x y'
+    same -e create -G 'x y'
+    same -e create -I x -G 'x y'
+    same -e create foo
+    same -e create foo=bar
+    same -e create config_directory=rel
+    same -e create config_directory=/
+    same -e create config_directory=//
+    same -e create
+    same -e import queue_directory=/x
+    same -e import a=b
+    same -e assign
+    same -e assign -i x
+    same -e enable
+    same -e enable -I foo
+    same -e enable x=y
+    same -e disable -i nosuch
+    same -e destroy
+    same -e destroy -i -
+    same -e destroy -i postfix-a
+    same -e deport -i - x=y
+}
+
+@test "a valid -e request stops with 'not implemented yet'" {
+    need_ns
+    run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -e disable -i a
+    [ "$output" = "postmulti: fatal: '-e disable' is not implemented yet" ]
+    run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -e create -I postfix-new
+    [ "$output" = "postmulti: fatal: '-e create' is not implemented yet" ]
+    run sb_ns test -e /etc/postfix-new
+    [ "$status" -eq 1 ]
+}
+
+@test "a non-default MAIL_CONFIG is fatal as in Postfix, the default is fine" {
+    need_ns
+    run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG=/etc/postfix-a "$PFM_SBIN/postmulti" -l
+    [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=/etc/postfix-a" ]
+    run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG=/etc/postfix/ "$PFM_SBIN/postmulti" -l -z
+    [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=/etc/postfix/" ]
+    run -0 sb_ns env MAIL_CONFIG=/etc/postfix "$PFM_SBIN/postmulti" -l -i -
+    [ "$output" = "-               -               y         /etc/postfix" ]
+}
+
+# ---- extensions, with a sandbox primary under a temp dir (-c)
+
+tree() {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR/sb
+    sb_tree "$T" "a:postfix-a:g1:yes" "b:postfix-b:g1:no" "c:::yes"
+}
+
+@test "EXTENSION -c selects another primary instance" {
+    tree
+    run -0 PM -c "$T/p/cf" -l
+    [ "${lines[0]}" = "-               -               y         $T/p/cf" ]
+    [ "${lines[1]}" = "postfix-a       g1              y         $T/a/cf" ]
+    [ "${lines[2]}" = "postfix-b       g1              n         $T/b/cf" ]
+    [ "${lines[3]}" = "-               -               y         $T/c/cf" ]
+    [ "${#lines[@]}" -eq 4 ]
+    run -0 PM -c "$T/p/cf" -l -i "$T/c/cf"
+    [ "$output" = "-               -               y         $T/c/cf" ]
+}
+
+@test "EXTENSION -c ignores MAIL_CONFIG" {
+    tree
+    MAIL_CONFIG=/nonexistent run -0 PM -c "$T/p/cf" -l -i b
+    [ "$output" = "postfix-b       g1              n         $T/b/cf" ]
+}
+
+@test "EXTENSION a broken secondary is reported, the others still served, exit 1" {
+    tree
+    printf 'oops\n' >>"$T/a/cf/main.cf"
+    pfm_backdate "$T/a/cf/main.cf"
+    rm "$T/b/cf/main.cf"
+    run -1 PM -c "$T/p/cf" -l
+    [ "${lines[0]}" = "postmulti: warning: $T/a/cf/main.cf, line 8: missing '=' after attribute name: \"oops\"" ]
+    [ "${lines[1]}" = "postmulti: warning: Failed to obtain all required $T/a/cf/main.cf parameters" ]
+    [ "${lines[2]}" = "postmulti: warning: open $T/b/cf/main.cf: No such file or directory" ]
+    [ "${lines[3]}" = "postmulti: warning: Failed to obtain all required $T/b/cf/main.cf parameters" ]
+    [ "${lines[4]}" = "-               -               y         $T/p/cf" ]
+    [ "${lines[5]}" = "-               -               y         $T/c/cf" ]
+    [ "${#lines[@]}" -eq 6 ]
+    run -1 PM -c "$T/p/cf" -x sh -c 'echo "$MAIL_CONFIG"'
+    [ "${lines[4]}" = "$T/p/cf" ]
+    [ "${lines[5]}" = "$T/c/cf" ]
+}
+
+@test "EXTENSION a bad multi_instance_enable in a secondary skips it with a warning" {
+    tree
+    printf 'multi_instance_enable = true\n' >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    run -1 PM -c "$T/p/cf" -l -i a
+    [ "${lines[0]}" = "postmulti: warning: Unexpected $T/c/cf/main.cf entry: multi_instance_enable = true" ]
+    [ "${lines[1]}" = "postfix-a       g1              y         $T/a/cf" ]
+}
+
+@test "a bad primary multi_instance_enable is fatal, as in Postfix" {
+    tree
+    printf 'multi_instance_enable = true\n' >>"$T/p/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf"
+    run -1 PM -c "$T/p/cf" -l
+    [ "$output" = "postmulti: fatal: bad boolean configuration: multi_instance_enable = true" ]
+}
+
+@test "two instances sharing a queue directory is fatal, as in Postfix" {
+    tree
+    printf 'queue_directory = %s\n' "$T/a/q" >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    run -1 PM -c "$T/p/cf" -l
+    [ "$output" = "postmulti: fatal: instance $T/c/cf, queue_directory=$T/a/q conflicts with instance $T/a/cf, queue_directory=$T/a/q" ]
+}
+
+@test "EXTENSION messages reach stderr without a terminal" {
+    tree
+    run -1 PM -c "$T/p/cf" -x -i nosuch true
+    [ "$output" = "postmulti: fatal: No matching instances" ]
+    run -0 bash -c 'PFM_SYSLOG=no "$1" -c "$2" 2>&1 >/dev/null | cat' _ "$PFM_SBIN/postmulti" "$T/p/cf"
+    [ "$output" = "postmulti: fatal: Specify exactly one of '-e', '-l', '-p', '-x'" ]
+}
+
+@test "-j prints one JSON object per instance (Postfix 3.11 format)" {
+    tree
+    printf 'multi_instance_group = a"b\\c\n' >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    run -0 PM -c "$T/p/cf" -l -j
+    [ "${lines[0]}" = "{\"name\": \"-\",\"group\": \"-\",\"enabled\": \"y\",\"config_directory\": \"$T/p/cf\"}" ]
+    [ "${lines[1]}" = "{\"name\": \"postfix-a\",\"group\": \"g1\",\"enabled\": \"y\",\"config_directory\": \"$T/a/cf\"}" ]
+    [ "${lines[2]}" = "{\"name\": \"postfix-b\",\"group\": \"g1\",\"enabled\": \"n\",\"config_directory\": \"$T/b/cf\"}" ]
+    [ "${lines[3]}" = "{\"name\": \"-\",\"group\": \"a\\\"b\\\\c\",\"enabled\": \"y\",\"config_directory\": \"$T/c/cf\"}" ]
+    run -1 PM -c "$T/p/cf" -x -j true
+    [ "$output" = "postmulti: fatal: JSON output available only with '-l'" ]
+}
+
+@test "single-instance mode: the primary counts as enabled" {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR/sb
+    sb_main "$T/p/cf" "$T/p/q" "$T/p/d" "" "" no
+    run -0 PM -c "$T/p/cf" -l
+    [ "$output" = "-               -               y         $T/p/cf" ]
+}
+
+# -p rules, with a command_directory whose postfix only logs
+fakepf() {
+    tree
+    F=$BATS_TEST_TMPDIR/fake
+    mkdir -p "$F"
+    printf '#!/bin/sh\nprintf "%%s %%s\\n" "$MAIL_CONFIG" "$*" >>%s/log\ncase "$*" in *fail*) exit 4;; esac\n' "$F" >"$F/postfix"
+    chmod 755 "$F/postfix"
+    local d
+    for d in p a b c; do
+        printf 'command_directory = %s\n' "$F" >>"$T/$d/cf/main.cf"
+        pfm_backdate "$T/$d/cf/main.cf"
+    done
+}
+
+@test "-p start runs check on disabled instances, in order" {
+    fakepf
+    run -0 PM -c "$T/p/cf" -p start -x
+    run cat "$F/log"
+    [ "$output" = "$T/p/cf -- start -x
+$T/a/cf -- start -x
+$T/b/cf -- check -x
+$T/c/cf -- start -x" ]
+}
+
+@test "-p stop-like commands go in reverse order and skip disabled instances" {
+    fakepf
+    local c
+    for c in stop abort drain quick-stop; do
+        rm -f "$F/log"
+        run -0 PM -c "$T/p/cf" -p "$c"
+        run cat "$F/log"
+        [ "$output" = "$T/c/cf -- $c
+$T/a/cf -- $c
+$T/p/cf -- $c" ]
+    done
+}
+
+@test "-p reload and flush skip disabled instances; status runs everywhere" {
+    fakepf
+    run -0 PM -c "$T/p/cf" -p reload
+    run -0 PM -c "$T/p/cf" -p flush
+    run -0 PM -c "$T/p/cf" -p status
+    run cat "$F/log"
+    [ "$output" = "$T/p/cf -- reload
+$T/a/cf -- reload
+$T/c/cf -- reload
+$T/p/cf -- flush
+$T/a/cf -- flush
+$T/c/cf -- flush
+$T/p/cf -- status
+$T/a/cf -- status
+$T/b/cf -- status
+$T/c/cf -- status" ]
+}
+
+@test "-p with -g/-i selects, a failure gives exit 1, no match is fatal" {
+    fakepf
+    run -0 PM -c "$T/p/cf" -g g1 -p start
+    run -0 PM -c "$T/p/cf" -i - -p status
+    run -1 PM -c "$T/p/cf" -i c -p fail
+    run -1 PM -c "$T/p/cf" -i b -p stop
+    [ "$output" = "postmulti: fatal: No matching instances" ]
+    run cat "$F/log"
+    [ "$output" = "$T/a/cf -- start
+$T/b/cf -- check
+$T/p/cf -- status
+$T/c/cf -- fail" ]
+}
+
+@test "-v exports MAIL_VERBOSE (empty, as Postfix does)" {
+    fakepf
+    run -0 PM -c "$T/p/cf" -v -i - -x sh -c 'echo "[${MAIL_VERBOSE-unset}]"'
+    [ "$output" = "[]" ]
+    run -0 PM -c "$T/p/cf" -i - -x sh -c 'echo "[${MAIL_VERBOSE-unset}]"'
+    [ "$output" = "[unset]" ]
+}
+
+# ---- real daemons
+
+daemon_teardown() {
+    sb_stop_all ${SB_QUEUES:-}
+}
+
+teardown() {
+    [ -n "${SB_QUEUES:-}" ] && daemon_teardown
+    return 0
+}
+
+# bats test_tags=daemon
+@test "daemon: -p start/stop drives real Postfix instances" {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR/sb
+    sb_shim "$T/bin" "$T/log"
+    SB_EXTRA="command_directory = $T/bin"
+    sb_tree "$T" "a:postfix-a:g1:yes" "b:postfix-b:g1:no" "c:postfix-c::yes"
+    sb_prepare
+    run -0 PM -c "$T/p/cf" -p start
+    sb_master_pid "$T/p/q"
+    sb_master_pid "$T/a/q"
+    sb_master_pid "$T/c/q"
+    run sb_master_pid "$T/b/q"
+    [ "$status" -eq 1 ]
+    run -0 "$POSTFIX_REAL" -c "$T/a/cf" status
+    run -1 "$POSTFIX_REAL" -c "$T/b/cf" status
+    run cat "$T/log"
+    [ "$output" = "$T/p/cf -- start
+$T/a/cf -- start
+$T/b/cf -- check
+$T/c/cf -- start" ]
+    # reload/flush skip the disabled one; status covers all
+    rm "$T/log"
+    run -0 PM -c "$T/p/cf" -p reload
+    run -0 PM -c "$T/p/cf" -p flush
+    run cat "$T/log"
+    [ "$output" = "$T/p/cf -- reload
+$T/a/cf -- reload
+$T/c/cf -- reload
+$T/p/cf -- flush
+$T/a/cf -- flush
+$T/c/cf -- flush" ]
+    # -i stops one instance only
+    local apid
+    apid=$(sb_master_pid "$T/a/q")
+    run -0 PM -c "$T/p/cf" -i a -p stop
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$apid" 2>/dev/null || break; sleep 0.3; done
+    run -1 "$POSTFIX_REAL" -c "$T/a/cf" status
+    sb_master_pid "$T/c/q"
+    # -g starts the group: a starts, b is only checked
+    rm "$T/log"
+    run -0 PM -c "$T/p/cf" -g g1 -p start
+    sb_master_pid "$T/a/q"
+    run cat "$T/log"
+    [ "$output" = "$T/a/cf -- start
+$T/b/cf -- check" ]
+    # stop: reverse order, the disabled one skipped
+    rm "$T/log"
+    local pids
+    pids="$(sb_master_pid "$T/p/q") $(sb_master_pid "$T/a/q") $(sb_master_pid "$T/c/q")"
+    run -0 PM -c "$T/p/cf" -p stop
+    run cat "$T/log"
+    [ "$output" = "$T/c/cf -- stop
+$T/a/cf -- stop
+$T/p/cf -- stop" ]
+    local p
+    for p in $pids; do
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.3; done
+        run kill -0 "$p"
+        [ "$status" -ne 0 ]
+    done
+}
