@@ -58,7 +58,7 @@ static char *tmp_path;          /* DIR/main.cf.tmp */
 static int tmp_fd = -1;         /* locked, ours until renamed */
 static int tmp_renamed;
 
-/* cleanup_tmp - at exit, remove a temporary file we locked but did not install */
+/* cleanup_tmp - at exit, remove the locked temporary file if not installed */
 static void cleanup_tmp(void)
 {
     /* We still hold the lock, so nobody else uses this file now. */
@@ -537,7 +537,6 @@ int main(int argc, char **argv)
     int mode = 0, i;
 
     msg_init("pfm-lock");
-    (void) argc;
     /* Options end at the first operand or "--", as POSIX getopt does
      * without GNU argument permutation (postconf does not permute). */
     for (i = 1; argv[i] && argv[i][0] == '-' && argv[i][1]; i++) {
