@@ -4,8 +4,8 @@
 # Uses the real postconf as a concurrent writer and as the parser that
 # must accept every main.cf left behind.  The crash test SIGKILLs
 # pfm-lock at random moments (real timing, no test knobs in the
-# program); PFM_CRASH_TRIALS (default 1000) and PFM_CRASH_SEED set its
-# size and seed.  The ENOSPC test mounts a tiny tmpfs and needs root.
+# program); PFM_CRASH_TRIALS (default 1000, 50 with PFM_VALGRIND=1)
+# and PFM_CRASH_SEED set its size and seed.  The ENOSPC test mounts a tiny tmpfs and needs root.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -91,7 +91,9 @@ teardown() {
 }
 
 @test "SIGKILL at random moments leaves main.cf exactly old or exactly new" {
+    # Under valgrind (PFM_VALGRIND=1) each run costs ~1 s: fewer trials.
     local trials=${PFM_CRASH_TRIALS:-1000} seed=${PFM_CRASH_SEED:-4242}
+    [ "${PFM_VALGRIND:-}" != 1 ] || trials=${PFM_CRASH_TRIALS:-50}
     local i pid d nold=0 nnew=0 ntmp=0 bad=0 max v f t fifo=$BATS_TEST_TMPDIR/f
     # A 2 MB file makes an edit take long enough (read, write, fsync,
     # rename) for kills to land before, during and after the rename.
