@@ -5,7 +5,8 @@
 # must accept every main.cf left behind.  The crash test SIGKILLs
 # pfm-lock at random moments (real timing, no test knobs in the
 # program); PFM_CRASH_TRIALS (default 1000, 50 with PFM_VALGRIND=1)
-# and PFM_CRASH_SEED set its size and seed.  The ENOSPC test mounts a tiny tmpfs and needs root.
+# and PFM_CRASH_SEED set its size and seed.  The ENOSPC test mounts a
+# tiny tmpfs and needs root.
 
 bats_require_minimum_version 1.5.0
 load helper
