@@ -65,22 +65,23 @@ fails() { show fails "$@"; }
 
 # instance - make one instance: DIR NAME GROUP ENABLE
 instance() {
-    mkdir -p "$1" "$T/spool/$2" "$T/lib/$2" || fatal "mkdir for $2"
+    q=$T/spool/${1##*/} l=$T/lib/${1##*/}
+    mkdir -p "$1" "$q" "$l" || fatal "mkdir for $1"
     cp /etc/postfix/master.cf "$1/master.cf" || fatal "no /etc/postfix/master.cf"
     : >"$1/main.cf"
     # All settings in one locked, atomic edit, as postconf -e would write.
     "$lock" -c "$1" -e "compatibility_level = 3.6" \
-        "queue_directory = $T/spool/$2" "data_directory = $T/lib/$2" \
+        "queue_directory = $q" "data_directory = $l" \
         "master_service_disable = inet" "maillog_file = $T/maillog" \
-        "maillog_file_prefixes = $T" "multi_instance_name = $3" \
-        "multi_instance_group = $4" "multi_instance_enable = $5" ||
-        fatal "pfm-lock failed for $2"
-    postfix -c "$1" set-permissions >/dev/null 2>&1 ||
-        fatal "postfix set-permissions failed for $2"
+        "maillog_file_prefixes = $T" "multi_instance_name = $2" \
+        "multi_instance_group = $3" "multi_instance_enable = $4" ||
+        fatal "pfm-lock failed for $1"
+    postfix -c "$1" set-permissions >"$T/out" 2>&1 ||
+        { cat "$T/out"; fatal "postfix set-permissions failed for $1"; }
 }
 
 printf 'pfm demo: sandbox in %s (shown as \044T below)\n' "$T"
-instance "$P" postfix "" "" yes
+instance "$P" "" "" yes
 instance "$T/etc/postfix-mx1" postfix-mx1 mx yes
 instance "$T/etc/postfix-mx2" postfix-mx2 mx yes
 instance "$T/etc/postfix-test" postfix-test "" no
@@ -97,20 +98,41 @@ step "$postmulti" -c "$P" -l -g mx -R
 step "$postmulti" -c "$P" -l -j
 
 started="$P $T/etc/postfix-mx1 $T/etc/postfix-mx2 $T/etc/postfix-test"
+: >"$T/maillog"
+
+# log - what the instances logged since the last call (their logtags
+# show which instance did what, in which order)
+seen=0
+log() {
+    sed -n "$((seen + 1)),\$p" "$T/maillog" |
+        sed -e 's/^[A-Z][a-z]* *[0-9]* [0-9:]* [^ ]* //' \
+            -e 's/\[[0-9]*\]//' -e "s|$T|\$T|g" -e 's/^/    /'
+    seen=$(wc -l <"$T/maillog")
+}
+
 printf '\nStart them: enabled instances start, the disabled one gets "check":\n'
 step "$postmulti" -c "$P" -p start
-step "$postmulti" -c "$P" -p status
+log
 # The command is for the instance shell, not this one.
 # shellcheck disable=SC2016
-step "$postmulti" -c "$P" -x sh -c 'printf "%-12s master pid %s\n" "${multi_instance_name:-primary}" "$(cat "$queue_directory/pid/master.pid" 2>/dev/null | tr -d " " || echo -)"'
+step "$postmulti" -c "$P" -x sh -c 'printf "%-12s %-6s master pid %s\n" "${multi_instance_name:--}" "$multi_instance_enable" "$(cat "$queue_directory/pid/master.pid" 2>/dev/null | tr -d " ")"'
+step "$postmulti" -c "$P" -g mx -p status
+log
+printf '\n"status" runs everywhere; the disabled instance is not running:\n'
+fails "$postmulti" -c "$P" -i postfix-test -p status
+log
 
-printf '\nReload the "mx" group only, then stop everything (reverse order):\n'
+printf '\nReload the "mx" group only, then stop everything (reverse order,\n'
+printf 'the disabled instance skipped):\n'
 step "$postmulti" -c "$P" -g mx -p reload
+log
 step "$postmulti" -c "$P" -p stop
-step "$postmulti" -c "$P" -p status
+log
+fails "$postmulti" -c "$P" -p status
+log
 
-printf '\nAnd the errors are Postfix'"'"'s own:\n'
+printf '\nErrors are Postfix'"'"'s own:\n'
 fails "$postmulti" -c "$P" -l -p
-fails "$postmulti" -c "$P" -i postfix-nosuch -l
+fails "$postmulti" -c "$P" -p
 
 printf '\ndemo: done; removing %s\n' "$T"
