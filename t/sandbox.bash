@@ -37,6 +37,13 @@ sb_main() {
 sb_tree() {
     local root=$1 spec id name group en dirs=
     shift
+    # The postfix user must reach the queue: bats temp dirs are 0700.
+    mkdir -p "$root"
+    local up=$root
+    while [ -n "$up" ]; do
+        chmod o+x "$up" 2>/dev/null || :
+        up=${up%/*}
+    done
     SB_DIRS=$root/p/cf SB_QUEUES=$root/p/q
     for spec in "$@"; do
         IFS=: read -r id name group en <<<"$spec"
