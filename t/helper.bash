@@ -19,6 +19,7 @@ POSTFIX_REAL=${POSTFIX_REAL:-/usr/sbin/postfix}
 export PFM_TOP PFM_STAGE PFM_SBIN PFM_LIBEXEC POSTCONF POSTMULTI_REAL \
     POSTFIX_REAL
 export LC_ALL=C
+bats_require_minimum_version 1.5.0
 PATH=$PFM_STAGE/bin-override:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 
