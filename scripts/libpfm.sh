@@ -294,7 +294,8 @@ pfm_resolve() {
 }
 
 # pfm_run - CMD ARGS...: run one command in a child, as postmulti
-# does; returns 0 or 1 (any failure, signal included)
+# does; returns its exit status (128+N after signal N, 1 when it
+# cannot be run), which postfix-wrapper passes on
 pfm_run() {
     if [ -n "$pfm_exec_err" ]; then
         pfm_msg fatal "execvp $1: $pfm_exec_err"
@@ -310,7 +311,7 @@ pfm_run() {
             exec "$@"
         )
         exit $?
-    ) || return 1
+    )
 }
 
 # pfm_in_list - WORD LIST: is WORD in the comma/blank separated LIST?
@@ -331,7 +332,9 @@ pfm_in_list() {
 # instance, the postfix-wrapper(5) rules: start-like commands run
 # "check" on disabled instances; stop-like ones go in reverse order and
 # skip disabled instances; control commands skip disabled instances;
-# the rest run everywhere.  Returns 0 or 1.
+# the rest run everywhere.  Returns 0, or the last failing status.
+# When the rules skip every instance: fatal "No matching instances" (as
+# postmulti), or return 0 when pfm_nomatch_ok=1 (as the stock wrapper).
 pfm_postfix_each() {
     pfm_flag=''
     if pfm_in_list "$1" "$pfm_start_cmds"; then
@@ -358,14 +361,15 @@ pfm_postfix_each() {
         MAIL_CONFIG=$pfm_dir
         export MAIL_CONFIG
         if [ "$pfm_flag" = check ] && [ "$pfm_en" = 0 ]; then
-            pfm_run "$pfm_postfix" -- check "$@" || pfm_rc=1
+            pfm_run "$pfm_postfix" -- check "$@" || pfm_rc=$?
         else
-            pfm_run "$pfm_postfix" -- "$pfm_first" "$@" || pfm_rc=1
+            pfm_run "$pfm_postfix" -- "$pfm_first" "$@" || pfm_rc=$?
         fi
     done
     IFS=$pfm_ifs
-    [ "$pfm_matched" = 1 ] || pfm_fatal "No matching instances"
-    return $pfm_rc
+    [ "$pfm_matched" = 1 ] || [ "${pfm_nomatch_ok:-}" = 1 ] ||
+        pfm_fatal "No matching instances"
+    return "$pfm_rc"
 }
 
 # pfm_export_logtag - children log under the primary's syslog_name
