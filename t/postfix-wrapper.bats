@@ -1,0 +1,314 @@
+#!/usr/bin/env bats
+# postfix-wrapper: driven by the REAL postfix(1) through the default
+# config directory, in a private mount namespace (t/sandbox.bash):
+# /etc/postfix names the staged wrapper as multi_instance_wrapper and
+# has three secondaries, postfix-a (group g1), postfix-b (disabled) and
+# postfix-c (group g1).  Every instance's command_directory is a shim
+# dir whose postfix logs "MAIL_CONFIG ARGS" and then runs the real one,
+# so the order of the per-instance runs is recorded, while all the
+# behaviour comes from real Postfix.  The stock wrapper is the oracle
+# for exit status.  Tests that start daemons are named "daemon: ...".
+
+bats_require_minimum_version 1.5.0
+load helper
+load sandbox
+
+STOCK_WRAPPER=/usr/lib/postfix/sbin/postfix-wrapper
+
+setup() {
+    pfm_require_stage
+}
+
+teardown() {
+    # Stops every master of the namespace, also after a failure.
+    [ -n "${SB_NSPID:-}" ] && sb_ns_stop
+    return 0
+}
+
+# wr_ns - [WRAPPER]: the namespace with the four instances (queues
+# made by "postfix check"); T is the work dir, T/log the shim's log
+wr_ns() {
+    pfm_require_root
+    pfm_require unshare nsenter script
+    T=$BATS_TEST_TMPDIR
+    local up=$T
+    # The postfix user must reach the shim: bats temp dirs are 0700.
+    while [ -n "$up" ]; do
+        chmod o+x "$up" 2>/dev/null || :
+        up=${up%/*}
+    done
+    sb_shim "$T/bin" "$T/log"
+    sb_ns_start "$T/ns" || return 1
+    sb_ns sh -c '
+        W=$1 B=$2
+        common() {
+            printf "%s\n" "master_service_disable = inet" \
+                "compatibility_level = 3.6" "command_directory = $B"
+        }
+        { printf "%s\n" "multi_instance_wrapper = $W" \
+            "multi_instance_directories = /etc/postfix-a, /etc/postfix-b /etc/postfix-c" \
+            "multi_instance_enable = yes"; common; } >/etc/postfix/main.cf
+        inst() {
+            mkdir -p /etc/postfix-$1 /var/spool/postfix-$1 /var/lib/postfix-$1
+            chown postfix /var/lib/postfix-$1
+            cp /etc/postfix/master.cf /etc/postfix-$1/
+            { printf "%s\n" "multi_instance_name = postfix-$1" \
+                "multi_instance_enable = $2" \
+                "queue_directory = /var/spool/postfix-$1" \
+                "data_directory = /var/lib/postfix-$1"
+              [ -z "$3" ] || printf "multi_instance_group = %s\n" "$3"
+              common; } >/etc/postfix-$1/main.cf
+        }
+        inst a yes g1 && inst b no "" && inst c yes g1 &&
+        touch -d "2 hours ago" /etc/postfix/main.cf /etc/postfix-?/main.cf &&
+        for d in /etc/postfix /etc/postfix-a /etc/postfix-b /etc/postfix-c; do
+            postfix -c "$d" check >/dev/null 2>&1 || exit 1
+        done' sh "${1:-$PFM_LIBEXEC/postfix-wrapper}" "$T/bin"
+    rm -f "$T/log"
+}
+
+# wr_set - NAME=VALUE FILE...: edit main.cf files in the namespace
+wr_set() {
+    local nv=$1 f
+    shift
+    for f in "$@"; do
+        sb_ns "$POSTCONF" -c "${f%/main.cf}" -e "$nv"
+        sb_ns touch -d '2 hours ago' "$f"
+    done
+}
+
+# wr_pid - INSTANCE (p, a, b, c): its running master's PID, or fail
+wr_pid() {
+    local q=$SB_NS/spool/u/postfix
+    [ "$1" = p ] || q=$q-$1
+    sb_master_pid "$q"
+}
+
+# wr_gone - PID...: wait until the processes have exited, or fail
+wr_gone() {
+    local p
+    for p in "$@"; do
+        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+        ! kill -0 "$p" 2>/dev/null || return 1
+    done
+}
+
+# wr_postfix - ARGS...: the real postfix(1) in the namespace, messages
+# through a tty (postfix-script only prints them there), CR stripped
+wr_postfix() {
+    local q=$POSTFIX_REAL a
+    for a in "$@"; do q="$q '$a'"; done
+    sb_ns env PFM_SYSLOG=no script -qec "$q" /dev/null </dev/null | tr -d '\r'
+    return "${PIPESTATUS[0]}"
+}
+
+# wr_log - the shim's log since the last call ("DIR ARGS" lines)
+wr_log() {
+    cat "$T/log" 2>/dev/null
+    rm -f "$T/log"
+}
+
+# --- direct invocation: the postfix(1) environment is required -------
+
+@test "run without postfix(1)'s environment: fatal, exit 1, nothing run" {
+    local v
+    for v in config_directory command_directory daemon_directory; do
+        run -1 env -i config_directory=/etc/postfix command_directory=/usr/sbin \
+            daemon_directory=/usr/lib/postfix/sbin "$v=" PFM_SYSLOG=no \
+            "$PFM_LIBEXEC/postfix-wrapper" status
+        [ "$output" = "postfix-wrapper: fatal: do not invoke this command directly" ]
+    done
+    # The stock wrapper also refuses, with the shell's message and exit 2.
+    run -2 env -i "$STOCK_WRAPPER" status
+    [[ $output == *"command_directory: do not invoke this command directly" ]]
+}
+
+@test "command_directory and daemon_directory must be absolute, existing, and as in main.cf" {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR
+    sb_shim "$T/bin" "$T/log"
+    SB_EXTRA="command_directory = $T/bin"
+    sb_tree "$T/sb" "a:postfix-a::yes"
+    W() {
+        env -i PFM_SYSLOG=no config_directory="$T/sb/p/cf" "$@" \
+            "$PFM_LIBEXEC/postfix-wrapper" status
+    }
+    local dd=daemon_directory=/usr/lib/postfix/sbin
+    run -1 W command_directory=bin "$dd"
+    [ "$output" = "postfix-wrapper: fatal: bin: not an absolute path" ]
+    run -1 W command_directory="$T/none" "$dd"
+    [ "$output" = "postfix-wrapper: fatal: $T/none: not a directory" ]
+    run -1 W command_directory="$T/bin" daemon_directory=/usr/lib/postfix/sbin/
+    [ "$output" = "postfix-wrapper: fatal: daemon_directory=/usr/lib/postfix/sbin/ differs from main.cf: /usr/lib/postfix/sbin" ]
+    run -1 W command_directory=/usr/sbin "$dd"
+    [ "$output" = "postfix-wrapper: fatal: command_directory=/usr/sbin differs from main.cf: $T/bin" ]
+    [ ! -e "$T/log" ]
+    # A shared directory missing from the disk is fatal as in Postfix.
+    "$POSTCONF" -c "$T/sb/p/cf" -e "shlib_directory = $T/nolib"
+    pfm_backdate "$T/sb/p/cf/main.cf"
+    run -1 W command_directory="$T/bin" "$dd"
+    [ "$output" = "postfix-wrapper: fatal: shlib_directory = '$T/nolib': directory not found: No such file or directory" ]
+    [ ! -e "$T/log" ]
+    # Sane: every instance gets "status", via MAIL_CONFIG.
+    "$POSTCONF" -c "$T/sb/p/cf" -X shlib_directory
+    pfm_backdate "$T/sb/p/cf/main.cf"
+    run -1 W command_directory="$T/bin" "$dd"
+    run cat "$T/log"
+    [ "$output" = "$T/sb/p/cf -- status
+$T/sb/a/cf -- status" ]
+}
+
+@test "without a command: usage, exit 1" {
+    run -1 env -i PFM_SYSLOG=no config_directory=/etc/postfix command_directory=/usr/sbin \
+        daemon_directory=/usr/lib/postfix/sbin "$PFM_LIBEXEC/postfix-wrapper"
+    [ "$output" = "postfix-wrapper: fatal: usage: postfix-wrapper command [args...]" ]
+}
+
+# --- through the real postfix(1), no daemon started ------------------
+
+@test "postfix status with nothing running: every instance asked, exit 1 as the stock wrapper" {
+    wr_ns
+    run -1 wr_postfix status
+    [ "$output" = "postfix/postfix-script: the Postfix mail system is not running
+postfix-a/postfix-script: the Postfix mail system is not running
+postfix-b/postfix-script: the Postfix mail system is not running
+postfix-c/postfix-script: the Postfix mail system is not running" ]
+    run wr_log
+    [ "$output" = "/etc/postfix -- status
+/etc/postfix-a -- status
+/etc/postfix-b -- status
+/etc/postfix-c -- status" ]
+    wr_set "multi_instance_wrapper = $STOCK_WRAPPER" /etc/postfix/main.cf
+    run -1 wr_postfix status
+}
+
+@test "postfix stop/reload/flush with every instance disabled: nothing run, exit 0 as the stock wrapper" {
+    wr_ns
+    wr_set "multi_instance_enable = no" /etc/postfix/main.cf \
+        /etc/postfix-a/main.cf /etc/postfix-c/main.cf
+    local c
+    for c in stop reload flush abort drain quick-stop; do
+        run -0 wr_postfix "$c"
+        [ "$output" = "" ]
+    done
+    [ ! -e "$T/log" ]
+    wr_set "multi_instance_wrapper = $STOCK_WRAPPER" /etc/postfix/main.cf
+    for c in stop reload flush abort drain; do
+        run -0 wr_postfix "$c"
+    done
+}
+
+@test "postfix flush while the mail system is down: postqueue's exit 69 passed on as the stock wrapper does" {
+    wr_ns
+    run -69 wr_postfix flush
+    local down="postqueue: warning: unable to look up public/qmgr: No such file or directory
+postqueue: fatal: Cannot flush mail queue - mail system is down"
+    [ "$output" = "$down
+$down
+$down" ]
+    run wr_log
+    [ "$output" = "/etc/postfix -- flush
+/etc/postfix-a -- flush
+/etc/postfix-c -- flush" ]
+    wr_set "multi_instance_wrapper = $STOCK_WRAPPER" /etc/postfix/main.cf
+    run -69 wr_postfix flush
+}
+
+@test "postfix quick-stop skips disabled instances (postmulti_stop_commands); the stock wrapper does not" {
+    wr_ns
+    run -0 wr_postfix quick-stop
+    run wr_log
+    [ "$output" = "/etc/postfix-c -- quick-stop
+/etc/postfix-a -- quick-stop
+/etc/postfix -- quick-stop" ]
+    wr_set "multi_instance_wrapper = $STOCK_WRAPPER" /etc/postfix/main.cf
+    run wr_postfix quick-stop
+    run wr_log
+    [ "$output" = "/etc/postfix -c /etc/postfix-c quick-stop
+/etc/postfix -c /etc/postfix-b quick-stop
+/etc/postfix -c /etc/postfix-a quick-stop
+/etc/postfix -c /etc/postfix quick-stop" ]
+}
+
+@test "a broken secondary is reported and skipped, the others still run, exit 1" {
+    wr_ns
+    sb_ns sh -c 'printf "bad line\n" >>/etc/postfix-a/main.cf; touch -d "2 hours ago" /etc/postfix-a/main.cf'
+    run -1 wr_postfix reload
+    [[ ${lines[0]} == "postfix-wrapper: warning: "* ]]
+    [ "${lines[1]}" = "postfix-wrapper: warning: Failed to obtain all required /etc/postfix-a/main.cf parameters" ]
+    run wr_log
+    [ "$output" = "/etc/postfix -- reload
+/etc/postfix-c -- reload" ]
+}
+
+# --- real daemons ------------------------------------------------------
+
+@test "daemon: postfix start/status/reload/flush/stop drive exactly the enabled instances" {
+    wr_ns
+    run -0 wr_postfix start
+    [[ $output == *"postfix/postfix-script: starting the Postfix mail system"* ]]
+    [[ $output == *"postfix-a/postfix-script: starting the Postfix mail system"* ]]
+    [[ $output == *"postfix-c/postfix-script: starting the Postfix mail system"* ]]
+    [[ $output != *"postfix-b/"* ]]
+    run wr_log
+    [ "$output" = "/etc/postfix -- start
+/etc/postfix-a -- start
+/etc/postfix-b -- check
+/etc/postfix-c -- start" ]
+    local pp pa pc
+    pp=$(wr_pid p) && pa=$(wr_pid a) && pc=$(wr_pid c)
+    run -1 wr_pid b
+    # The check run made postfix-b's queue, but started nothing.
+    sb_ns test -d /var/spool/postfix-b/maildrop
+    run -0 sb_ns "$POSTFIX_REAL" -c /etc/postfix-a status
+    run -0 sb_ns "$POSTFIX_REAL" -c /etc/postfix-c status
+    run -1 sb_ns "$POSTFIX_REAL" -c /etc/postfix-b status
+    # status: everywhere; exit 1 because postfix-b is not running.
+    run -1 wr_postfix status
+    [ "$output" = "postfix/postfix-script: the Postfix mail system is running: PID: $pp
+postfix-a/postfix-script: the Postfix mail system is running: PID: $pa
+postfix-b/postfix-script: the Postfix mail system is not running
+postfix-c/postfix-script: the Postfix mail system is running: PID: $pc" ]
+    wr_log >/dev/null
+    # reload and flush skip the disabled instance.
+    run -0 wr_postfix reload
+    run -0 wr_postfix flush
+    run wr_log
+    [ "$output" = "/etc/postfix -- reload
+/etc/postfix-a -- reload
+/etc/postfix-c -- reload
+/etc/postfix -- flush
+/etc/postfix-a -- flush
+/etc/postfix-c -- flush" ]
+    [ "$(wr_pid a)" = "$pa" ]
+    # stop: reverse order, the disabled one skipped, every master gone.
+    run -0 wr_postfix stop
+    [ "$output" = "postfix-c/postfix-script: stopping the Postfix mail system
+postfix-a/postfix-script: stopping the Postfix mail system
+postfix/postfix-script: stopping the Postfix mail system" ]
+    run wr_log
+    [ "$output" = "/etc/postfix-c -- stop
+/etc/postfix-a -- stop
+/etc/postfix -- stop" ]
+    wr_gone "$pp" "$pa" "$pc"
+    run -1 wr_postfix status
+}
+
+@test "daemon: the same postfix commands give the stock wrapper's exit status" {
+    wr_ns
+    # One sequence through both wrappers: its exit statuses must agree.
+    seq_run() {
+        local c
+        for c in start status reload flush stop status flush stop; do
+            wr_postfix "$c" >/dev/null 2>&1
+            printf '%s=%s ' "$c" "$?"
+        done
+    }
+    local pfm stock
+    pfm=$(seq_run)
+    wr_set "multi_instance_wrapper = $STOCK_WRAPPER" /etc/postfix/main.cf
+    stock=$(seq_run)
+    [ "$pfm" = "$stock" ] || { printf 'pfm:   %s\nstock: %s\n' "$pfm" "$stock"; false; }
+    [ "$pfm" = "start=0 status=1 reload=0 flush=0 stop=0 status=1 flush=69 stop=1 " ]
+    run -1 wr_pid p
+}
