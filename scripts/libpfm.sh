@@ -17,6 +17,9 @@ pfm_nl='
 # Globbing is never wanted: instance data is split on TAB and LF.
 set -f
 unset CDPATH
+# Some shells (yash) start with no PATH at all when the environment is
+# empty: use Postfix's default, so awk is found and -x passes it on.
+[ -n "${PATH:-}" ] || PATH=/bin:/usr/bin:/sbin:/usr/sbin
 
 # pfm_msg - LEVEL TEXT: one diagnostic on stderr, and to syslog when
 # postlog(1) is there (PFM_SYSLOG=no turns that off)
