@@ -58,9 +58,10 @@ same() {
     q="$POSTMULTI_REAL"
     for a in "$@"; do q="$q '$a'"; done
     # The oracle's answer depends only on the arguments (the fixture is
-    # fixed): t/run shares it between the runs of the shell matrix.
+    # fixed) and PATH, which -x shows: t/run shares it between the runs
+    # of the shell matrix.
     local key cache=${PFM_ORACLE_CACHE:-}
-    key=$(printf '%s\0' "$@" | cksum | tr ' ' _)
+    key=$(printf '%s\0' "$PATH" "$@" | cksum | tr ' ' _)
     if [ -n "$cache" ] && [ -f "$cache/$key.rc" ]; then
         real_rc=$(cat "$cache/$key.rc")
         real_err=$(cat "$cache/$key.err")
