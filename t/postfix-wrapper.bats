@@ -110,7 +110,7 @@ wr_log() {
 
 # --- direct invocation: the postfix(1) environment is required -------
 
-@test "run without postfix(1)'s environment: fatal, exit 1, nothing run" {
+@test "run without postfix(1)'s environment: fatal, exit 1" {
     local v
     for v in config_directory command_directory daemon_directory; do
         run -1 env -i config_directory=/etc/postfix command_directory=/usr/sbin \
