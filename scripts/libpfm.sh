@@ -75,10 +75,13 @@ pfm_bool() {
 # pfm_parse - turn pfm_out into pfm_table, one line per usable
 # instance: ENABLED TAB =NAME TAB =GROUP TAB =DIR TAB =QUEUE TAB =DATA
 # TAB PRIMARY (the = keeps empty fields from collapsing in IFS
-# splitting).  Problems with secondaries go to pfm_warnings, printed
-# later by pfm_table_check; claims (for conflicts) to pfm_claims.
+# splitting).  The G records and the primary are read here with
+# builtins; that is all there is in single-instance mode.  With
+# secondaries, ONE awk (pfm_awk_table) reads pfm_out and writes the
+# whole table: strings grown one instance at a time would cost O(n^2)
+# copying in sh.
 pfm_parse() {
-    pfm_table='' pfm_warnings='' pfm_claims='' pfm_nsec=0 pfm_ninst=0
+    pfm_nsec=0 pfm_primary_seen=0
     pfm_ifs=$IFS
     IFS=$pfm_nl
     for pfm_rec in $pfm_out; do
@@ -100,70 +103,103 @@ pfm_parse() {
             esac
             ;;
         I)
-            pfm_ninst=$((pfm_ninst + 1))
-            if [ "$pfm_ninst" = 1 ]; then
-                pfm_parse_primary "$@"
-            else
-                pfm_nsec=$((pfm_nsec + 1))
-                pfm_parse_secondary "$@"
+            # The secondaries follow the primary: the first one is
+            # enough to know they are there.
+            if [ "$pfm_primary_seen" = 1 ]; then
+                pfm_nsec=1
+                break
             fi
+            pfm_primary_seen=1
+            pfm_primary_dir=${4#=}
+            pfm_bool "${9#=}"
+            [ -n "$pfm_b" ] || pfm_fatal \
+                "bad boolean configuration: multi_instance_enable = ${9#=}"
+            # Single-instance mode: the primary counts as enabled.
+            pfm_table="1$pfm_tab$7$pfm_tab$8$pfm_tab$4$pfm_tab$5$pfm_tab$6${pfm_tab}1"
             ;;
         esac
     done
     IFS=$pfm_ifs
-    # Single-instance mode: the primary counts as enabled.
-    if [ "$pfm_nsec" = 0 ]; then
-        pfm_table=1${pfm_table#?}
-    fi
+    [ "$pfm_nsec" = 0 ] || pfm_table=$(pfm_awk_table)
 }
 
-# pfm_parse_primary - the primary's I record; a bad enable is fatal
-pfm_parse_primary() {
-    pfm_primary_dir=${4#=}
-    pfm_bool "${9#=}"
-    [ -n "$pfm_b" ] || pfm_fatal \
-        "bad boolean configuration: multi_instance_enable = ${9#=}"
-    pfm_table="$pfm_b$pfm_tab$7$pfm_tab$8$pfm_tab$4$pfm_tab$5$pfm_tab$6${pfm_tab}1$pfm_nl"
-    # Shared directories are claimed first, as Postfix does (not
-    # meta_directory: it usually overlaps with another one).
-    for pfm_v in command_directory daemon_directory shlib_directory; do
-        case $pfm_v in
-        command_directory) pfm_p=$pfm_command_directory ;;
-        daemon_directory) pfm_p=$pfm_daemon_directory ;;
-        *) pfm_p=$pfm_shlib_directory ;;
-        esac
-        case $pfm_p in
-        /*) pfm_claims="$pfm_claims$pfm_p$pfm_tab$pfm_primary_dir$pfm_tab$pfm_v$pfm_nl" ;;
-        esac
-    done
-    pfm_claim "$pfm_primary_dir" "${7#=}" "${5#=}" "${6#=}"
-}
-
-# pfm_parse_secondary - one secondary's I record; bad ones are skipped
-pfm_parse_secondary() {
-    pfm_d=${3#=}
-    if [ "${2#=}" != ok ]; then
-        pfm_warnings="$pfm_warnings${12#=}$pfm_nl"
-        pfm_warnings="${pfm_warnings}Failed to obtain all required $pfm_d/main.cf parameters$pfm_nl"
-        return
-    fi
-    pfm_bool "${9#=}"
-    if [ -z "$pfm_b" ]; then
-        pfm_warnings="${pfm_warnings}Unexpected $pfm_d/main.cf entry: multi_instance_enable = ${9#=}$pfm_nl"
-        return
-    fi
-    pfm_table="$pfm_table$pfm_b$pfm_tab$7$pfm_tab$8$pfm_tab$3$pfm_tab$5$pfm_tab$6${pfm_tab}0$pfm_nl"
-    pfm_claim "$pfm_d" "${7#=}" "${5#=}" "${6#=}"
-}
-
-# pfm_claim - DIR NAME QUEUE DATA: record what an instance owns
-pfm_claim() {
-    if [ -n "$2" ]; then
-        pfm_claims="$pfm_claims$2$pfm_tab$1${pfm_tab}multi_instance_name$pfm_nl"
-    fi
-    pfm_claims="$pfm_claims$1$pfm_tab$1${pfm_tab}config_directory$pfm_nl"
-    pfm_claims="$pfm_claims$3$pfm_tab$1${pfm_tab}queue_directory$pfm_nl"
-    pfm_claims="$pfm_claims$4$pfm_tab$1${pfm_tab}data_directory$pfm_nl"
+# pfm_awk_table - the table from pfm_out, on stdout.  Before it,
+# "W TAB text" for each skipped secondary and "F TAB text" for the
+# first conflict (then no table): two instances may not share a name
+# or a directory, as in Postfix.  Claims are made in Postfix's order:
+# the shared directories (not meta_directory: it usually overlaps with
+# another one), then each instance's name, config, queue and data
+# directories.  Fed by a here-document: no argument size limit.
+pfm_awk_table() {
+    awk '
+    BEGIN { FS = "\t"; ni = 0; nw = 0; nt = 0; conflict = "" }
+    # take - KEY DIR WHAT: DIR claims KEY as its WHAT
+    function take(key, dir, what,    who) {
+        if (conflict != "")
+            return
+        who = dir ", " what
+        if (!(key in owner))
+            owner[key] = who
+        else if (owner[key] != who)
+            conflict = sprintf("instance %s, %s=%s conflicts with instance %s=%s", \
+                dir, what, key, owner[key], key)
+    }
+    # claim - DIR NAME QUEUE DATA: what one instance owns
+    function claim(dir, name, queue, data) {
+        if (name != "")
+            take(name, dir, "multi_instance_name")
+        take(dir, dir, "config_directory")
+        take(queue, dir, "queue_directory")
+        take(data, dir, "data_directory")
+    }
+    # warn - TEXT: one warning, empty ones dropped
+    function warn(text) {
+        if (text != "")
+            w[++nw] = text
+    }
+    {
+        for (i = 1; i <= NF; i++)
+            f[i] = substr($i, 2)
+    }
+    $1 == "G" { g[f[2]] = f[3]; next }
+    $1 != "I" { next }
+    {
+        en = (f[9] ~ /^[Yy][Ee][Ss]$/) ? 1 : ((f[9] ~ /^[Nn][Oo]$/) ? 0 : "")
+    }
+    ++ni == 1 {
+        split("command_directory daemon_directory shlib_directory", sh, " ")
+        for (i = 1; i <= 3; i++)
+            if (substr(g[sh[i]], 1, 1) == "/")
+                take(g[sh[i]], f[4], sh[i])
+        claim(f[4], f[7], f[5], f[6])
+        t[++nt] = en "\t" $7 "\t" $8 "\t" $4 "\t" $5 "\t" $6 "\t1"
+        next
+    }
+    f[2] != "ok" {
+        warn(f[12])
+        warn("Failed to obtain all required " f[3] "/main.cf parameters")
+        next
+    }
+    en == "" {
+        warn("Unexpected " f[3] "/main.cf entry: multi_instance_enable = " f[9])
+        next
+    }
+    {
+        claim(f[3], f[7], f[5], f[6])
+        t[++nt] = en "\t" $7 "\t" $8 "\t" $3 "\t" $5 "\t" $6 "\t0"
+    }
+    END {
+        for (i = 1; i <= nw; i++)
+            print "W\t" w[i]
+        if (conflict != "") {
+            print "F\t" conflict
+            exit
+        }
+        for (i = 1; i <= nt; i++)
+            print t[i]
+    }' <<EOF
+$pfm_out
+EOF
 }
 
 # pfm_check_shared - the shared directories must exist (as Postfix)
@@ -189,60 +225,59 @@ pfm_check_shared() {
 }
 
 # pfm_table_check - report skipped secondaries (pfm_status=1) and stop
-# on two instances sharing a name or directory, as Postfix does.  One
-# awk for the whole table, and only when there are secondaries.
+# on two instances sharing a name or directory, as Postfix does: the
+# W and F lines pfm_awk_table put before the table.
 pfm_table_check() {
     pfm_status=0
-    if [ -n "$pfm_warnings" ]; then
-        pfm_status=1
-        pfm_ifs=$IFS
-        IFS=$pfm_nl
-        for pfm_v in $pfm_warnings; do
-            pfm_warn "$pfm_v"
-        done
-        IFS=$pfm_ifs
-    fi
-    [ "$pfm_nsec" = 0 ] && return 0
-    pfm_v=$(printf '%s' "$pfm_claims" | awk '
-        BEGIN { FS = "\t" }
-        {
-            who = $2 ", " $3
-            if (!($1 in owner)) { owner[$1] = who; next }
-            if (owner[$1] == who) next
-            printf "instance %s, %s=%s conflicts with instance %s=%s\n", \
-                $2, $3, $1, owner[$1], $1
-            exit
-        }')
-    [ -z "$pfm_v" ] || pfm_fatal "$pfm_v"
-}
-
-# pfm_reverse - pfm_table in reverse order
-pfm_reverse() {
-    pfm_rtable=''
+    case $pfm_table in
+    W* | F*) ;;
+    *) return 0 ;;
+    esac
     pfm_ifs=$IFS
     IFS=$pfm_nl
     for pfm_rec in $pfm_table; do
-        pfm_rtable="$pfm_rec$pfm_nl$pfm_rtable"
+        case $pfm_rec in
+        W*)
+            pfm_status=1
+            pfm_warn "${pfm_rec#W?}"
+            ;;
+        F*) pfm_fatal "${pfm_rec#F?}" ;;
+        *) break ;;
+        esac
     done
     IFS=$pfm_ifs
-    pfm_table=$pfm_rtable
+}
+
+# pfm_reverse - pfm_table in reverse order (one awk: prepending in sh
+# would copy the table once per instance)
+pfm_reverse() {
+    [ "$pfm_nsec" = 0 ] && return 0
+    pfm_table=$(pfm_awk_reverse)
+}
+
+# pfm_awk_reverse - pfm_table, last line first, on stdout
+pfm_awk_reverse() {
+    awk '{ t[NR] = $0 } END { for (i = NR; i > 0; i--) print t[i] }' <<EOF
+$pfm_table
+EOF
 }
 
 # pfm_split - REC: set pfm_en pfm_name pfm_group pfm_dir pfm_queue
-# pfm_data pfm_primary from one table line, with builtins only
+# pfm_data pfm_primary from one table line, with builtins only (one
+# field splitting: "${x#*TAB}" costs O(length^2) in some shells); false
+# for the W and F lines before the table
 pfm_split() {
-    pfm_en=${1%%"$pfm_tab"*}
-    pfm_r=${1#*"$pfm_tab"=}
-    pfm_name=${pfm_r%%"$pfm_tab"*}
-    pfm_r=${pfm_r#*"$pfm_tab"=}
-    pfm_group=${pfm_r%%"$pfm_tab"*}
-    pfm_r=${pfm_r#*"$pfm_tab"=}
-    pfm_dir=${pfm_r%%"$pfm_tab"*}
-    pfm_r=${pfm_r#*"$pfm_tab"=}
-    pfm_queue=${pfm_r%%"$pfm_tab"*}
-    pfm_r=${pfm_r#*"$pfm_tab"=}
-    pfm_data=${pfm_r%%"$pfm_tab"*}
-    pfm_primary=${pfm_r#*"$pfm_tab"}
+    case $1 in
+    [01]*) ;;
+    *) return 1 ;;
+    esac
+    pfm_sifs=$IFS
+    IFS=$pfm_tab
+    # shellcheck disable=SC2086 # splitting on TAB is the point
+    set -- $1
+    IFS=$pfm_sifs
+    pfm_en=$1 pfm_name=${2#=} pfm_group=${3#=} pfm_dir=${4#=}
+    pfm_queue=${5#=} pfm_data=${6#=} pfm_primary=$7
 }
 
 # pfm_match - does the current instance match pfm_sel/pfm_selname?
@@ -357,7 +392,7 @@ pfm_postfix_each() {
     IFS=$pfm_nl
     for pfm_rec in $pfm_table; do
         IFS=$pfm_ifs
-        pfm_split "$pfm_rec"
+        pfm_split "$pfm_rec" || continue
         [ "$pfm_flag" = skip ] && [ "$pfm_en" = 0 ] && continue
         pfm_match || continue
         pfm_matched=1
