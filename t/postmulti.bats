@@ -326,6 +326,77 @@ tree() {
     [ "$output" = "postmulti: fatal: JSON output available only with '-l'" ]
 }
 
+# many - N: primary $T/p and N secondaries $T/i/K (postfix-K, group
+# gK%3, even K enabled), backdated; $T/expect holds the -l listing
+many() {
+    T=$BATS_TEST_TMPDIR/many
+    mkdir -p "$T/p" "$T/i"
+    (cd "$T/i" && seq "$1" | xargs mkdir)
+    awk -v n="$1" -v t="$T" 'BEGIN {
+        f = t "/p/main.cf"
+        printf "multi_instance_enable = yes\nmulti_instance_directories =" >f
+        for (k = 1; k <= n; k++)
+            printf " %s/i/%d", t, k >f
+        printf "\n" >f
+        printf "%-15s %-15s %-10s%s\n", "-", "-", "y", t "/p" >(t "/expect")
+        for (k = 1; k <= n; k++) {
+            f = t "/i/" k "/main.cf"
+            printf "multi_instance_name = postfix-%d\n", k >f
+            printf "multi_instance_group = g%d\n", k % 3 >f
+            printf "multi_instance_enable = %s\n", k % 2 ? "no" : "yes" >f
+            printf "queue_directory = %s/q/%d\ndata_directory = %s/d/%d\n", \
+                t, k, t, k >f
+            close(f)
+            printf "%-15s %-15s %-10s%s\n", "postfix-" k, "g" k % 3, \
+                k % 2 ? "n" : "y", t "/i/" k >(t "/expect")
+        }
+    }'
+    find "$T" -name main.cf -exec touch -d '2 hours ago' {} +
+}
+
+@test "EXTENSION -l lists 300 instances whole, in order and reversed" {
+    many 300
+    run -0 PM -c "$T/p" -l
+    [ "$output" = "$(cat "$T/expect")" ]
+    [ "${#lines[@]}" -eq 301 ]
+    run -0 PM -c "$T/p" -l -R
+    [ "${#lines[@]}" -eq 301 ]
+    [ "${lines[0]}" = "postfix-300     g0              y         $T/i/300" ]
+    [ "${lines[299]}" = "postfix-1       g1              n         $T/i/1" ]
+    [ "${lines[300]}" = "-               -               y         $T/p" ]
+    run -0 PM -c "$T/p" -l -j
+    [ "${#lines[@]}" -eq 301 ]
+    [ "${lines[300]}" = "{\"name\": \"postfix-300\",\"group\": \"g0\",\"enabled\": \"y\",\"config_directory\": \"$T/i/300\"}" ]
+    run -0 PM -c "$T/p" -l -g g2
+    [ "${#lines[@]}" -eq 100 ]
+    [ "${lines[0]}" = "postfix-2       g2              y         $T/i/2" ]
+    [ "${lines[99]}" = "postfix-299     g2              n         $T/i/299" ]
+    run -0 PM -c "$T/p" -l -i 150
+    [ "$output" = "postfix-150     g0              y         $T/i/150" ]
+}
+
+@test "EXTENSION 300 instances: skipped secondaries are reported first, then a late conflict is fatal" {
+    many 300
+    rm "$T/i/150/main.cf"
+    printf 'multi_instance_enable = maybe\n' >>"$T/i/200/main.cf"
+    printf 'queue_directory = %s/q/2\n' "$T" >>"$T/i/300/main.cf"
+    pfm_backdate "$T/i/200/main.cf" "$T/i/300/main.cf"
+    run -1 PM -c "$T/p" -l
+    [ "${lines[0]}" = "postmulti: warning: open $T/i/150/main.cf: No such file or directory" ]
+    [ "${lines[1]}" = "postmulti: warning: Failed to obtain all required $T/i/150/main.cf parameters" ]
+    [ "${lines[2]}" = "postmulti: warning: Unexpected $T/i/200/main.cf entry: multi_instance_enable = maybe" ]
+    [ "${lines[3]}" = "postmulti: fatal: instance $T/i/300, queue_directory=$T/q/2 conflicts with instance $T/i/2, queue_directory=$T/q/2" ]
+    [ "${#lines[@]}" -eq 4 ]
+    # Without the conflict: the two skipped, the other 298 listed.
+    printf 'queue_directory = %s/q/300\n' "$T" >>"$T/i/300/main.cf"
+    pfm_backdate "$T/i/300/main.cf"
+    run -1 PM -c "$T/p" -l
+    [ "${#lines[@]}" -eq 302 ]
+    [ "${lines[3]}" = "-               -               y         $T/p" ]
+    [ "${lines[301]}" = "postfix-300     g0              y         $T/i/300" ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c -e /i/150 -e /i/200)" -eq 3 ]
+}
+
 @test "single-instance mode: the primary counts as enabled" {
     pfm_require_root
     T=$BATS_TEST_TMPDIR/sb
