@@ -120,7 +120,8 @@ pfm_parse() {
         esac
     done
     IFS=$pfm_ifs
-    [ "$pfm_nsec" = 0 ] || pfm_table=$(pfm_awk_table)
+    [ "$pfm_nsec" = 0 ] || pfm_table=$(pfm_awk_table) ||
+        pfm_fatal "cannot build the instance table: awk failed"
 }
 
 # pfm_awk_table - the table from pfm_out, on stdout.  Before it,
@@ -252,7 +253,8 @@ pfm_table_check() {
 # would copy the table once per instance)
 pfm_reverse() {
     [ "$pfm_nsec" = 0 ] && return 0
-    pfm_table=$(pfm_awk_reverse)
+    pfm_table=$(pfm_awk_reverse) ||
+        pfm_fatal "cannot build the instance table: awk failed"
 }
 
 # pfm_awk_reverse - pfm_table, last line first, on stdout

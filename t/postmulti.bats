@@ -375,6 +375,18 @@ many() {
     [ "$output" = "postfix-150     g0              y         $T/i/150" ]
 }
 
+@test "EXTENSION without awk, secondaries are fatal and nothing is listed; one instance needs no awk" {
+    many 2
+    mkdir "$T/noawk"
+    PATH=$T/noawk run -1 PM -c "$T/p" -l
+    [ "${lines[${#lines[@]}-1]}" = "postmulti: fatal: cannot build the instance table: awk failed" ]
+    [[ "$output" != *postfix-1* ]]
+    printf 'multi_instance_directories =\n' >>"$T/p/main.cf"
+    pfm_backdate "$T/p/main.cf"
+    PATH=$T/noawk run -0 PM -c "$T/p" -l
+    [ "$output" = "-               -               y         $T/p" ]
+}
+
 @test "EXTENSION 300 instances: skipped secondaries are reported first, then a late conflict is fatal" {
     many 300
     rm "$T/i/150/main.cf"
