@@ -180,7 +180,9 @@ static int cfatal(struct conf *c, const char *fmt, ...)
             free(s);
         return -1;
     }
-    msg_fatal("%s", s);
+    /* Like postconf, exit without flushing what stdout still holds. */
+    fprintf(stderr, "%s: fatal: %s\n", pfm_progname, s);
+    _exit(1);
 }
 
 /* hash_name - string hash for the settings table */
@@ -282,10 +284,16 @@ static int is_name(int ch)
         || (ch >= '0' && ch <= '9') || ch == '_';
 }
 
-/* skip_sp - skip Postfix white space */
+/* ex_space - white space inside an expression: VT and FF are not */
+static int ex_space(int ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* skip_sp - skip white space inside an expression */
 static const char *skip_sp(const char *p)
 {
-    while (*p && cf_isspace((unsigned char) *p))
+    while (*p && ex_space((unsigned char) *p))
         p++;
     return p;
 }
@@ -294,7 +302,8 @@ static const char *skip_sp(const char *p)
 static int ex_error(struct conf *c, const char *what, const char *before,
                     size_t blen, const char *after)
 {
-    cwarn(c, "%s at: \"...%.*s>>>%s\"", what, (int) blen, before, after);
+    /* postconf shows at most 20 bytes of what follows. */
+    cwarn(c, "%s at: \"...%.*s>>>%.20s\"", what, (int) blen, before, after);
     return EX_ERR;
 }
 
@@ -348,10 +357,16 @@ static int level_parse(const char *s, long lv[3])
     char *end;
 
     lv[0] = lv[1] = lv[2] = 0;
+    /* Leading white space is allowed, as strtol() allows it. */
+    while (cf_isspace((unsigned char) *s))
+        s++;
     for (i = 0; i < 3; i++) {
         if (*s < '0' || *s > '9')
             return -1;
+        errno = 0;
         lv[i] = strtol(s, &end, 10);
+        if (errno == ERANGE)
+            return -1;
         s = end;
         if (*s == '\0')
             return 0;
@@ -418,22 +433,27 @@ static int compare(struct conf *c, const char *l, const char *op, size_t oplen,
 static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
                        enum ex_mode m, struct buf *out)
 {
-    const char *a, *ae, *b = NULL, *be = NULL, *q;
+    const char *a, *ae, *b, *be, *q;
     int st = 0;
 
     p = skip_sp(p);
     if (*p != '{') {
         /* Plain text: everything up to the end, trailing blanks gone. */
         q = p + strlen(p);
-        while (q > p && cf_isspace((unsigned char) q[-1]))
+        while (q > p && ex_space((unsigned char) q[-1]))
             q--;
         if (m == SCAN || truth)
             st |= ex_text(c, p, (size_t) (q - p), m, out);
         return st;
     }
+    /* Like postconf, use each braced text before looking past it. */
     a = p + 1;
     if ((ae = curly(p)) == NULL)
         return ex_error(c, "unexpected input", p, 0, p);
+    if (m == SCAN || truth)
+        st |= ex_text(c, a, (size_t) (ae - a), m, out);
+    if (st & EX_ERR)
+        return st;
     q = skip_sp(ae + 1);
     if (qmark && *q == ':') {
         q = skip_sp(q + 1);
@@ -441,29 +461,26 @@ static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
             b = q + 1;
             if ((be = curly(q)) == NULL)
                 return ex_error(c, "unexpected input", q, 0, q);
+            if (m == SCAN || !truth)
+                st |= ex_text(c, b, (size_t) (be - b), m, out);
+            if (st & EX_ERR)
+                return st;
             q = skip_sp(be + 1);
             if (*q)
-                return ex_error(c, "unexpected input", b,
-                                (size_t) (be + 1 - b), q);
+                return st | ex_error(c, "unexpected input", b,
+                                     (size_t) (be + 1 - b), q);
         } else {
             /* "{a}:text": the text after ':' is used as is. */
             b = q;
             be = q + strlen(q);
-            while (be > b && cf_isspace((unsigned char) be[-1]))
+            while (be > b && ex_space((unsigned char) be[-1]))
                 be--;
+            if (m == SCAN || !truth)
+                st |= ex_text(c, b, (size_t) (be - b), m, out);
         }
     } else if (*q) {
-        return ex_error(c, qmark ? "\":\" expected" : "unexpected input",
-                        a, (size_t) (ae + 1 - a), q);
-    }
-    if (m == SCAN) {
-        st |= ex_text(c, a, (size_t) (ae - a), m, out);
-        if (b)
-            st |= ex_text(c, b, (size_t) (be - b), m, out);
-    } else if (truth) {
-        st |= ex_text(c, a, (size_t) (ae - a), m, out);
-    } else if (b) {
-        st |= ex_text(c, b, (size_t) (be - b), m, out);
+        return st | ex_error(c, qmark ? "\":\" expected" : "unexpected input",
+                             a, (size_t) (ae + 1 - a), q);
     }
     return st;
 }
@@ -481,20 +498,28 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     if ((le = curly(t)) == NULL)
         return ex_error(c, "unexpected input", t, 0, t);
     op = skip_sp(le + 1);
-    if ((op[0] == '=' || op[0] == '!') && op[1] == '=')
-        oplen = 2;
-    else if ((op[0] == '<' || op[0] == '>') && op[1] == '=')
-        oplen = 2;
-    else if (op[0] == '<' || op[0] == '>')
-        oplen = 1;
-    else
+    /* The operator is a run of these characters, then maybe "level". */
+    oplen = strspn(op, "<>=!");
+    if (!((oplen == 2 && strchr("=!<>", op[0]) && op[1] == '=')
+          || (oplen == 1 && (op[0] == '<' || op[0] == '>'))))
         return ex_error(c, "\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or "
-                        "\">=\"\" or \">\"", l, (size_t) (le + 1 - l), op);
+                        "\">=\"\" or \">\" expected", l, (size_t) (le + 1 - l), op);
     p = op + oplen;
     if (strncmp(p, "level", 5) == 0)
         level = 1, p += 5;
-    if (*skip_sp(p) != '{')
-        return ex_error(c, "\"{expression}\"", t, (size_t) (p - t), p);
+    if (*skip_sp(p) != '{') {
+        /* postconf rebuilds the text before the error: "{left} op". */
+        struct buf bt;
+        int st2;
+
+        buf_init(&bt);
+        buf_addn(&bt, t, (size_t) (le + 1 - t));
+        buf_addc(&bt, ' ');
+        buf_addn(&bt, op, oplen);
+        st2 = ex_error(c, "\"{expression}\" expected", bt.s, bt.len, p);
+        buf_free(&bt);
+        return st2;
+    }
     p = skip_sp(p);
     r = p + 1;
     if ((re = curly(p)) == NULL)
@@ -507,14 +532,14 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     buf_init(&rv);
     st |= ex_text(c, l, (size_t) (le - l), m, &lv);
     st |= ex_text(c, r, (size_t) (re - r), m, &rv);
-    if (m == EXPAND && !(st & EX_ERR)) {
+    if (m == EXPAND && !(st & EX_BAD)) {
         truth = compare(c, lv.s, op, oplen, level, rv.s);
         if (truth < 0)
             st |= EX_ERR;
     }
     buf_free(&lv);
     buf_free(&rv);
-    if (st & EX_ERR)
+    if (st & EX_BAD)
         return st;
     if (*p == '\0') {
         if (m == EXPAND && truth)
@@ -546,9 +571,17 @@ static int ex_expr(struct conf *c, const char *t, enum ex_mode m,
                         (size_t) (ne - t), ne);
     name = xstrndup(skip_sp(t), (size_t) (ne - skip_sp(t)));
     buf_init(&val);
-    st = ex_name(c, name, m, *p ? &val : out, &defined);
+    if (*p == '\0' || m == SCAN) {
+        st = ex_name(c, name, m, *p ? &val : out, &defined);
+    } else {
+        /* The test looks at the raw value: no expansion, no loop. */
+        const char *raw = lookup(c, name);
+
+        st = 0;
+        buf_adds(&val, raw ? raw : "");
+    }
     free(name);
-    if (*p && !(st & EX_ERR))
+    if (*p && !(st & EX_BAD))
         st |= ex_branches(c, p + 1, *p == '?',
                           (*p == '?') == (val.len > 0), m, out);
     buf_free(&val);
@@ -666,6 +699,81 @@ static void normalize(const char *v, struct buf *out)
     }
 }
 
+/* check_level - compatibility_level must expand to a valid level */
+static int check_level(struct conf *c)
+{
+    const char *v = lookup(c, "compatibility_level");
+    struct buf x;
+    long lv[3];
+    int bad;
+
+    if (v == NULL)
+        return 0;
+    buf_init(&x);
+    /* Like postconf, judge whatever the expansion produced. */
+    expand(c, v, &x);
+    bad = level_parse(x.s, lv) < 0;
+    if (bad)
+        cwarn(c, "malformed compatibility level syntax: \"%s\"", x.s);
+    buf_free(&x);
+    return bad ? cfatal(c, "macro processing error") : 0;
+}
+
+/* Parameters postconf evaluates for itself, through its "mail_dict". */
+static const char *const early_params[] = {
+    "inet_interfaces", "inet_protocols", "mydomain", "myhostname",
+    "mynetworks_style", "smtpd_restriction_classes",
+};
+
+/* check_early - evaluate them as postconf does; errors are fatal */
+static int check_early(struct conf *c)
+{
+    size_t i;
+    int st;
+
+    for (i = 0; i < sizeof(early_params) / sizeof(early_params[0]); i++) {
+        const struct setting *s = conf_get(c, early_params[i]);
+        struct buf x;
+
+        if (s == NULL)
+            continue;
+        buf_init(&x);
+        st = expand(c, s->value, &x);
+        buf_free(&x);
+        if (st & EX_BAD)
+            return cfatal(c, "dictionary mail_dict: macro processing error");
+    }
+    return 0;
+}
+
+/* register_classes - smtpd_restriction_classes names user parameters */
+static void register_classes(struct conf *c)
+{
+    const struct setting *s = conf_get(c, "smtpd_restriction_classes");
+    struct buf x;
+    const char *p;
+
+    if (s == NULL)
+        return;
+    buf_init(&x);
+    expand(c, s->value, &x);
+    for (p = x.s; *p;) {
+        size_t n;
+        struct setting *u;
+        char *name;
+
+        p += strspn(p, ", \t\r\n");
+        if ((n = strcspn(p, ", \t\r\n")) == 0)
+            break;
+        name = xstrndup(p, n);
+        if ((u = conf_get(c, name)) != NULL)
+            u->user = 1;
+        free(name);
+        p += n;
+    }
+    buf_free(&x);
+}
+
 /*
  * conf_load - read DIR/main.cf and check it as postconf does on start:
  * syntax, duplicates, then every value's macro references.  Returns 0,
@@ -689,6 +797,8 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         c->hsize *= 2;
     c->hash = xmalloc(c->hsize * sizeof(*c->hash));
     memset(c->hash, 0, c->hsize * sizeof(*c->hash));
+    /* postconf enters config_directory first; main.cf may override it. */
+    conf_set(c, "config_directory", dir, 0);
     for (i = 0; i < cf.nlines; i++) {
         const struct cf_line *l = cf.lines + i;
         const struct cf_entry *e;
@@ -734,8 +844,6 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         conf_set(c, e->name, e->value, e->lineno);
     }
     cf_free(&cf);
-    if (conf_get(c, "config_directory") == NULL)
-        conf_set(c, "config_directory", dir, 0);
     for (i = 0; i < c->nset; i++) {
         struct setting *s = c->order[i];
         const struct pfm_default *d = find_def(s->name);
@@ -744,11 +852,24 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
             cwarn(c, "%s: read-only parameter assignment: %s=%s",
                   c->path, s->name, s->value);
     }
+    /*
+     * postconf evaluates a few parameters for its own use before it
+     * looks at the rest: the compatibility level, then the parameters
+     * that its built-in defaults depend on (through "mail_dict").
+     */
+    if (check_level(c) < 0 || check_early(c) < 0)
+        return -1;
+    register_classes(c);
     /* Scan every value; a broken built-in parameter is fatal. */
     for (i = 0; i < c->nset; i++) {
         struct setting *s = c->order[i];
+        const struct pfm_default *d = find_def(s->name);
         struct buf junk;
         int st;
+
+        /* Values expanded only at run time are not looked at. */
+        if (d && (d->flags & (PFM_DEF_RAW | PFM_DEF_READONLY)))
+            continue;
 
         c->depth = 0;
         ex_text(c, s->value, strlen(s->value), SCAN, NULL);
@@ -1055,6 +1176,9 @@ int main(int argc, char **argv)
     const struct pfm_default *d;
 
     msg_init(argv[0]);
+    /* postconf writes through a 4096-byte buffer; a fatal error loses
+     * what is still in it.  Do the same, so output matches. */
+    setvbuf(stdout, NULL, _IOFBF, 4096);
     defaults_init();
     while ((ch = getopt(argc, argv, "c:dhnxTN:")) != -1) {
         switch (ch) {
