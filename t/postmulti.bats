@@ -69,10 +69,15 @@ same() {
     else
         real_err=$(set -o pipefail; sb_ns script -qec "$q >'$BATS_TEST_TMPDIR/real.out'" /dev/null </dev/null | tr -d '\r') || real_rc=$?
         real_out=$(cat "$BATS_TEST_TMPDIR/real.out")
+        # Runs of the matrix go in parallel: each file appears whole
+        # (rename), and .rc, which says the entry is there, comes last.
         if [ -n "$cache" ] && mkdir -p "$cache"; then
-            printf '%s' "$real_out" >"$cache/$key.out"
-            printf '%s' "$real_err" >"$cache/$key.err"
-            printf '%s' "$real_rc" >"$cache/$key.rc"
+            printf '%s' "$real_out" >"$cache/$key.out.$$" &&
+                mv "$cache/$key.out.$$" "$cache/$key.out"
+            printf '%s' "$real_err" >"$cache/$key.err.$$" &&
+                mv "$cache/$key.err.$$" "$cache/$key.err"
+            printf '%s' "$real_rc" >"$cache/$key.rc.$$" &&
+                mv "$cache/$key.rc.$$" "$cache/$key.rc"
         fi
     fi
     pfm_out=$(sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" "$@" 2>/dev/null </dev/null) || pfm_rc=$?
