@@ -436,17 +436,15 @@ static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
     const char *a, *ae, *b, *be, *q;
     int st = 0;
 
-    p = skip_sp(p);
-    if (*p != '{') {
-        /* Plain text: everything up to the end, trailing blanks gone. */
+    if (*skip_sp(p) != '{') {
+        /* Plain text: everything up to the end, blanks and all. */
         q = p + strlen(p);
-        while (q > p && ex_space((unsigned char) q[-1]))
-            q--;
         if (m == SCAN || truth)
             st |= ex_text(c, p, (size_t) (q - p), m, out);
         return st;
     }
     /* Like postconf, use each braced text before looking past it. */
+    p = skip_sp(p);
     a = p + 1;
     if ((ae = curly(p)) == NULL)
         return ex_error(c, "unexpected input", p, 0, p);
@@ -524,14 +522,12 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     r = p + 1;
     if ((re = curly(p)) == NULL)
         return ex_error(c, "unexpected input", p, 0, p);
-    p = skip_sp(re + 1);
-    if (*p && *p != '?' && *p != ':')
-        /* postconf shows only the closing brace here. */
-        return ex_error(c, "\"?\" or \":\" expected", re, 1, p);
+    /* Like postconf, evaluate both sides before looking further. */
     buf_init(&lv);
     buf_init(&rv);
     st |= ex_text(c, l, (size_t) (le - l), m, &lv);
-    st |= ex_text(c, r, (size_t) (re - r), m, &rv);
+    if (!(st & EX_ERR) || m == SCAN)
+        st |= ex_text(c, r, (size_t) (re - r), m, &rv);
     if (m == EXPAND && !(st & EX_BAD)) {
         truth = compare(c, lv.s, op, oplen, level, rv.s);
         if (truth < 0)
@@ -541,6 +537,10 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     buf_free(&rv);
     if (st & EX_BAD)
         return st;
+    p = skip_sp(re + 1);
+    if (*p && *p != '?' && *p != ':')
+        /* postconf shows only the closing brace here. */
+        return ex_error(c, "\"?\" or \":\" expected", re, 1, p);
     if (*p == '\0') {
         if (m == EXPAND && truth)
             buf_adds(out, "true");
@@ -1180,6 +1180,7 @@ int main(int argc, char **argv)
      * what is still in it.  Do the same, so output matches. */
     setvbuf(stdout, NULL, _IOFBF, 4096);
     defaults_init();
+    opterr = 0;                 /* one usage message, ours */
     while ((ch = getopt(argc, argv, "c:dhnxTN:")) != -1) {
         switch (ch) {
         case 'c':
