@@ -67,6 +67,7 @@ struct conf {
     int quiet;                  /* batch mode: no warnings */
     char *error;                /* first fatal text (quiet mode) */
     int depth;                  /* macro nesting */
+    int stuck;                  /* nesting limit hit in this expansion */
 };
 
 /* Expansion status bits. */
@@ -589,11 +590,18 @@ static int ex_expr(struct conf *c, const char *t, enum ex_mode m,
 }
 
 /* too_deep - Postfix checks the nesting limit at each piece of text */
-static int too_deep(struct conf *c, const char *piece)
+/*
+ * Once the limit is hit, postconf stays over it for the rest of that
+ * expansion: every later piece fails without recursing, so loops cost
+ * linear time.  A later ${...} fails without a word.
+ */
+static int too_deep(struct conf *c, const char *piece, int expr)
 {
-    if (c->depth <= NEST_LIMIT)
+    if (!c->stuck && c->depth <= NEST_LIMIT)
         return 0;
-    cwarn(c, "unreasonable macro call nesting: \"%s\"", piece);
+    if (!(expr && c->stuck))
+        cwarn(c, "unreasonable macro call nesting: \"%s\"", piece);
+    c->stuck = 1;
     return EX_NEST;
 }
 
@@ -616,7 +624,7 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 p += *p == '$' ? 2 : 1;
             }
             if (m == EXPAND) {
-                if (too_deep(c, lit.s))
+                if (too_deep(c, lit.s, 0))
                     st |= EX_NEST;
                 else
                     buf_addn(out, lit.s, lit.len);
@@ -643,7 +651,7 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 break;
             }
             inner = xstrndup(p + 2, (size_t) (q - p - 2));
-            if (m == EXPAND && too_deep(c, inner))
+            if (m == EXPAND && too_deep(c, inner, 1))
                 st |= EX_NEST;
             else
                 st |= ex_expr(c, inner, m, out);
@@ -660,7 +668,7 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 break;
             }
             name = xstrndup(p + 1, (size_t) (q - p - 1));
-            if (m == EXPAND && too_deep(c, name))
+            if (m == EXPAND && too_deep(c, name, 0))
                 st |= EX_NEST;
             else
                 st |= ex_name(c, name, m, out, &defined);
@@ -677,6 +685,7 @@ static int ex_text(struct conf *c, const char *s, size_t len,
 static int expand(struct conf *c, const char *value, struct buf *out)
 {
     c->depth = 0;
+    c->stuck = 0;
     return ex_text(c, value, strlen(value), EXPAND, out);
 }
 
