@@ -258,18 +258,37 @@ as_nobody() {
     [ "$(cat "$BATS_TEST_TMPDIR/other/main.cf")" = 'a = 3' ]
 }
 
+# hold_lock - FILE: a background pfm-lock holds FILE's lock until
+# release_lock; returns once the lock is really held (the holder may be
+# slow to start, e.g. under valgrind)
+hold_lock() {
+    rm -f "$BATS_TEST_TMPDIR/held"
+    "$LOCK" -l "$1" sh -c ': >"$1"; exec sleep 60' sh "$BATS_TEST_TMPDIR/held" &
+    holder=$!
+    local i=0
+    while [ ! -e "$BATS_TEST_TMPDIR/held" ] && [ "$i" -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -e "$BATS_TEST_TMPDIR/held" ]
+}
+
+# release_lock - end the holder started by hold_lock
+release_lock() {
+    kill "$holder"
+    wait "$holder" || true
+}
+
 @test "edits wait for postconf's lock on main.cf.tmp, and postconf for ours" {
     pfm_require "$POSTCONF" timeout
     mkcf 'a = 1\n'
     pfm_backdate "$D/main.cf"
     # Hold the lock that postconf and pfm-lock take.
-    "$LOCK" -l "$D/main.cf.tmp" sleep 3 &
-    local holder=$!
-    sleep 0.5
+    hold_lock "$D/main.cf.tmp"
     run -124 timeout 1 "$LOCK" -c "$D" -e a=2
     run -124 timeout 1 "$POSTCONF" -c "$D" -e a=3
     cmp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
-    wait "$holder"
+    release_lock
     run -0 "$LOCK" -c "$D" -e a=4
     [ "$(cat "$D/main.cf")" = 'a = 4' ]
 }
@@ -305,15 +324,12 @@ as_nobody() {
 }
 
 @test "-l -w: a held lock times out with a message naming file and seconds" {
-    "$LOCK" -l "$D/lk" sleep 3 &
-    local holder=$!
-    sleep 0.5
+    hold_lock "$D/lk"
     run -1 "$LOCK" -l "$D/lk" -w 1 true
     [ "$output" = "pfm-lock: fatal: timed out after 1 seconds waiting for lock $D/lk" ]
     run -1 "$LOCK" -l "$D/lk" -w 0 true
     [ "$output" = "pfm-lock: fatal: timed out after 0 seconds waiting for lock $D/lk" ]
-    kill "$holder"
-    wait "$holder" || true
+    release_lock
     # The lock died with its holder: no stale lock to clean up.
     run -0 "$LOCK" -l "$D/lk" -w 0 echo free
     [ "$output" = free ]
