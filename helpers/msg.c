@@ -57,6 +57,18 @@ void msg_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+/* msg_printable - show non-printable bytes as '?', as Postfix does in
+ * its messages; edits s in place and returns it */
+char *msg_printable(char *s)
+{
+    char *p;
+
+    for (p = s; *p; p++)
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e)
+            *p = '?';
+    return s;
+}
+
 /* xmalloc - malloc that never returns NULL */
 void *xmalloc(size_t n)
 {

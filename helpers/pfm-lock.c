@@ -71,12 +71,7 @@ static void cleanup_tmp(void)
  * terminal escapes reach stderr) */
 static char *san(const char *s)
 {
-    char *copy = xstrdup(s), *p;
-
-    for (p = copy; *p; p++)
-        if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e)
-            *p = '?';
-    return copy;
+    return msg_printable(xstrdup(s));
 }
 
 /* skip_space - first non-blank byte of s */

@@ -121,14 +121,6 @@ static const struct pfm_default *find_def(const char *name)
     return NULL;
 }
 
-/* sanitize - replace what Postfix would not print with '?' */
-static void sanitize(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char) *s < 0x20 || (unsigned char) *s > 0x7e)
-            *s = '?';
-}
-
 /* vformat - printf into a fresh string */
 static char *vformat(const char *fmt, va_list ap)
 {
@@ -158,7 +150,7 @@ static void cwarn(struct conf *c, const char *fmt, ...)
     va_start(ap, fmt);
     s = vformat(fmt, ap);
     va_end(ap);
-    sanitize(s);
+    msg_printable(s);
     msg_warn("%s", s);
     free(s);
 }
@@ -176,7 +168,7 @@ static int cfatal(struct conf *c, const char *fmt, ...)
     va_start(ap, fmt);
     s = vformat(fmt, ap);
     va_end(ap);
-    sanitize(s);
+    msg_printable(s);
     if (c && c->quiet) {
         if (c->error == NULL)
             c->error = s;
@@ -1101,7 +1093,7 @@ static void instance(struct conf *c, const char *dir, int primary)
             msg = xmalloc(n);
             snprintf(msg, n, "%s: unsafe character in %s value", c->path,
                      inst_params[i]);
-            sanitize(msg);
+            msg_printable(msg);
             reason = msg;
         } else {
             field(&rec, v.s);

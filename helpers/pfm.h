@@ -27,6 +27,7 @@ void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+char *msg_printable(char *s);
 
 /* Growable byte buffer, always NUL-terminated. */
 struct buf {
