@@ -68,6 +68,7 @@ struct conf {
     char *error;                /* first fatal text (quiet mode) */
     int depth;                  /* macro nesting */
     int stuck;                  /* nesting limit hit in this expansion */
+    int err;                    /* a syntax error seen in this expansion */
 };
 
 /* Expansion status bits. */
@@ -446,10 +447,9 @@ static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
     a = p + 1;
     if ((ae = curly(p)) == NULL)
         return ex_error(c, "unexpected input", p, 0, p);
+    /* An error inside a branch does not stop the check of what follows. */
     if (m == SCAN || truth)
         st |= ex_text(c, a, (size_t) (ae - a), m, out);
-    if (st & EX_ERR)
-        return st;
     q = skip_sp(ae + 1);
     if (qmark && *q == ':') {
         q = skip_sp(q + 1);
@@ -459,8 +459,6 @@ static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
                 return ex_error(c, "unexpected input", q, 0, q);
             if (m == SCAN || !truth)
                 st |= ex_text(c, b, (size_t) (be - b), m, out);
-            if (st & EX_ERR)
-                return st;
             q = skip_sp(be + 1);
             if (*q)
                 return st | ex_error(c, "unexpected input", b,
@@ -523,9 +521,12 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     /* Like postconf, evaluate both sides before looking further. */
     buf_init(&lv);
     buf_init(&rv);
+    /* Each side is a fresh expansion: an error in one does not mute the other. */
     st |= ex_text(c, l, (size_t) (le - l), m, &lv);
+    c->err = 0;
     if (!(st & EX_ERR) || m == SCAN)
         st |= ex_text(c, r, (size_t) (re - r), m, &rv);
+    c->err = 0;
     if (m == EXPAND && !(st & EX_BAD)) {
         truth = compare(c, lv.s, op, oplen, level, rv.s);
         if (truth < 0)
@@ -612,7 +613,12 @@ static int ex_text(struct conf *c, const char *s, size_t len,
     struct buf lit;
 
     buf_init(&lit);
-    for (p = v; *p && !(st & EX_ERR);) {
+    /*
+     * After a syntax error postconf still walks the rest of the text:
+     * it reports a truncated or empty reference, skips plain text and
+     * $name, and stops without a word at the next complete ${...}.
+     */
+    for (p = v; *p;) {
         if (*p != '$' || p[1] == '$') {
             /* A literal run; "$$" stands for one '$'. */
             buf_reset(&lit);
@@ -620,7 +626,7 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 buf_addc(&lit, *p);
                 p += *p == '$' ? 2 : 1;
             }
-            if (m == EXPAND) {
+            if (m == EXPAND && !c->err) {
                 if (too_deep(c, lit.s, 0))
                     st |= EX_NEST;
                 else
@@ -639,6 +645,10 @@ static int ex_text(struct conf *c, const char *s, size_t len,
             }
             if (*q == '\0') {
                 cwarn(c, "truncated macro reference: \"%s\"", v);
+                st |= EX_ERR;
+                break;
+            }
+            if (c->err) {
                 st |= EX_ERR;
                 break;
             }
@@ -664,15 +674,21 @@ static int ex_text(struct conf *c, const char *s, size_t len,
                 st |= EX_ERR;
                 break;
             }
-            name = xstrndup(p + 1, (size_t) (q - p - 1));
-            if (m == EXPAND && too_deep(c, name, 0))
-                st |= EX_NEST;
-            else
-                st |= ex_name(c, name, m, out, &defined);
-            free(name);
+            if (!c->err) {
+                name = xstrndup(p + 1, (size_t) (q - p - 1));
+                if (m == EXPAND && too_deep(c, name, 0))
+                    st |= EX_NEST;
+                else
+                    st |= ex_name(c, name, m, out, &defined);
+                free(name);
+            }
             p = q;
         }
+        if (st & EX_ERR)
+            c->err = 1;
     }
+    if (st & EX_ERR)
+        c->err = 1;
     buf_free(&lit);
     free(v);
     return st;
@@ -683,6 +699,7 @@ static int expand(struct conf *c, const char *value, struct buf *out)
 {
     c->depth = 0;
     c->stuck = 0;
+    c->err = 0;
     return ex_text(c, value, strlen(value), EXPAND, out);
 }
 
@@ -878,6 +895,7 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
             continue;
 
         c->depth = 0;
+        c->err = 0;
         ex_text(c, s->value, strlen(s->value), SCAN, NULL);
         if (!s->builtin || s->lineno == 0)
             continue;
