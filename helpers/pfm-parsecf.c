@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pfm.h"
+#include "dbms.h"
 
 #define PFM_DEF_RAW 1           /* -x prints it unexpanded */
 #define PFM_DEF_READONLY 2      /* main.cf may not set it */
@@ -69,6 +71,8 @@ struct conf {
     int depth;                  /* macro nesting */
     int stuck;                  /* nesting limit hit in this expansion */
     int err;                    /* a syntax error seen in this expansion */
+    char **dbfiles;             /* "type:/path" files already read */
+    size_t ndbfiles;
 };
 
 /* Expansion status bits. */
@@ -246,6 +250,9 @@ static void conf_free(struct conf *c)
         free(c->order[i]->value);
         free(c->order[i]);
     }
+    for (i = 0; i < c->ndbfiles; i++)
+        free(c->dbfiles[i]);
+    free(c->dbfiles);
     free(c->order);
     free(c->hash);
     free(c->path);
@@ -798,21 +805,16 @@ static void register_classes(struct conf *c)
 }
 
 /*
- * conf_load - read DIR/main.cf and check it as postconf does on start:
- * syntax, duplicates, then every value's macro references.  Returns 0,
- * or -1 after a fatal error (quiet mode only: the text is in c->error).
+ * conf_read - read the settings file c->path into c, with postconf's
+ * messages for its syntax.  When dir is given, config_directory is
+ * entered first, as postconf does, so main.cf may override it.
+ * Returns 0, or -1 after a fatal error (quiet mode only).
  */
-static int conf_load(struct conf *c, const char *dir, int quiet)
+static int conf_read(struct conf *c, const char *dir)
 {
     struct cf_file cf;
     size_t i;
 
-    memset(c, 0, sizeof(*c));
-    c->dir = dir;
-    c->quiet = quiet;
-    c->path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
-    strcpy(c->path, dir);
-    strcat(c->path, "/" MAIN_CF);
     if (cf_read(&cf, c->path) < 0)
         return cfatal(c, "open %s: %s", c->path, strerror(errno));
     c->hsize = 64;
@@ -820,8 +822,8 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         c->hsize *= 2;
     c->hash = xmalloc(c->hsize * sizeof(*c->hash));
     memset(c->hash, 0, c->hsize * sizeof(*c->hash));
-    /* postconf enters config_directory first; main.cf may override it. */
-    conf_set(c, "config_directory", dir, 0);
+    if (dir)
+        conf_set(c, "config_directory", dir, 0);
     for (i = 0; i < cf.nlines; i++) {
         const struct cf_line *l = cf.lines + i;
         const struct cf_entry *e;
@@ -867,6 +869,191 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         conf_set(c, e->name, e->value, e->lineno);
     }
     cf_free(&cf);
+    return 0;
+}
+
+/*
+ * Database client settings.  postconf looks at the expanded value of
+ * each built-in parameter that main.cf sets, for tables such as
+ * "ldap:name" (the settings "name_SUFFIX" become known) and
+ * "ldap:/path" (it reads that file and flags names the client does not
+ * know).  Inline "{...}" tables are searched too, and a brace that is
+ * not closed, or text after the closing brace, gets a warning.
+ */
+static int dbms_scan(struct conf *c, char *text);
+
+/* dbms_token - the next word: separators inside braces do not count */
+static char *dbms_token(char **bufp)
+{
+    char *p = *bufp, *start;
+    int level = 0;
+
+    p += strspn(p, ", \t\r\n");
+    if (*p == '\0')
+        return NULL;
+    for (start = p; *p; p++) {
+        if (*p == '{')
+            level++;
+        else if (*p == '}' && level > 0)
+            level--;
+        else if (level == 0 && strchr(", \t\r\n", *p))
+            break;
+    }
+    if (*p)
+        *p++ = '\0';
+    *bufp = p;
+    return start;
+}
+
+/* dbms_brace - "{...}": check the braces, then search what is inside */
+static int dbms_brace(struct conf *c, char *t)
+{
+    char *p;
+    int level = 0;
+
+    for (p = t; *p; p++) {
+        if (*p == '{')
+            level++;
+        else if (*p == '}' && --level == 0)
+            break;
+    }
+    if (*p == '\0') {
+        cwarn(c, "%s: missing '}' in \"%s\"", MAIN_CF, t);
+    } else {
+        if (p[1] != '\0')
+            cwarn(c, "%s: syntax error after '}' in \"%s\"", MAIN_CF, t);
+        *p = '\0';
+    }
+    return dbms_scan(c, t + 1);
+}
+
+/* dbms_file - a client's settings file, read once per run */
+static int dbms_file(struct conf *c, const struct dbms_type *t,
+                     const char *path)
+{
+    struct conf f;
+    struct stat st;
+    char *key;
+    size_t i, k;
+    int ret = 0;
+
+    key = xmalloc(strlen(t->type) + strlen(path) + 2);
+    sprintf(key, "%s:%s", t->type, path);
+    for (i = 0; i < c->ndbfiles; i++)
+        if (strcmp(c->dbfiles[i], key) == 0) {
+            free(key);
+            return 0;
+        }
+    c->dbfiles = xrealloc(c->dbfiles, (c->ndbfiles + 1) * sizeof(char *));
+    c->dbfiles[c->ndbfiles++] = key;
+    /* An unreadable file is passed over without a word, as postconf does. */
+    if (stat(path, &st) < 0) {
+        if (errno != EACCES)
+            cwarn(c, "open \"%s\" configuration \"%s\": %s", t->type, path,
+                  strerror(errno));
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        cwarn(c, "open \"%s\" configuration \"%s\": not a regular file",
+              t->type, path);
+        return 0;
+    }
+    if (access(path, R_OK) < 0)
+        return 0;
+    memset(&f, 0, sizeof(f));
+    f.quiet = c->quiet;
+    f.path = xstrdup(path);
+    if (conf_read(&f, NULL) < 0) {
+        if (c->error == NULL)
+            c->error = f.error, f.error = NULL;
+        ret = -1;
+    } else {
+        for (i = 0; i < f.nset; i++) {
+            for (k = 0; t->suffixes[k]; k++)
+                if (strcmp(f.order[i]->name, t->suffixes[k]) == 0)
+                    break;
+            if (t->suffixes[k] == NULL)
+                cwarn(c, "%s: unused parameter: %s=%s", key,
+                      f.order[i]->name, f.order[i]->value);
+        }
+    }
+    conf_free(&f);
+    return ret;
+}
+
+/* dbms_scan - search a list of tables; text is changed in place */
+static int dbms_scan(struct conf *c, char *text)
+{
+    char *tok, *type, *name;
+    const struct dbms_type *t;
+    struct setting *s;
+    struct buf key;
+    size_t i, k;
+
+    while ((tok = dbms_token(&text)) != NULL) {
+        if (*tok == '{') {
+            if (dbms_brace(c, tok) < 0)
+                return -1;
+            continue;
+        }
+        type = tok;
+        if ((name = strchr(type, ':')) == NULL)
+            continue;
+        *name++ = '\0';
+        /* "proxy:" wraps another table. */
+        while (name && strcmp(type, "proxy") == 0) {
+            type = name;
+            if ((name = strchr(type, ':')) != NULL)
+                *name++ = '\0';
+        }
+        if (name == NULL)
+            continue;
+        if (*name == '{') {
+            if (dbms_brace(c, name) < 0)
+                return -1;
+            continue;
+        }
+        for (t = NULL, i = 0; i < sizeof(dbms_types) / sizeof(dbms_types[0]); i++)
+            if (strcmp(type, dbms_types[i].type) == 0)
+                t = dbms_types + i;
+        if (t == NULL || *name == '.')
+            continue;
+        if (*name == '/') {
+            if (dbms_file(c, t, name) < 0)
+                return -1;
+            continue;
+        }
+        buf_init(&key);
+        for (k = 0; t->suffixes[k]; k++) {
+            buf_reset(&key);
+            buf_adds(&key, name);
+            buf_addc(&key, '_');
+            buf_adds(&key, t->suffixes[k]);
+            if ((s = conf_get(c, key.s)) != NULL)
+                s->user = 1;
+        }
+        buf_free(&key);
+    }
+    return 0;
+}
+
+/*
+ * conf_load - read DIR/main.cf and check it as postconf does on start:
+ * syntax, duplicates, then every value's macro references.  Returns 0,
+ * or -1 after a fatal error (quiet mode only: the text is in c->error).
+ */
+static int conf_load(struct conf *c, const char *dir, int quiet)
+{
+    size_t i;
+
+    memset(c, 0, sizeof(*c));
+    c->dir = dir;
+    c->quiet = quiet;
+    c->path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
+    strcpy(c->path, dir);
+    strcat(c->path, "/" MAIN_CF);
+    if (conf_read(c, dir) < 0)
+        return -1;
     for (i = 0; i < c->nset; i++) {
         struct setting *s = c->order[i];
         const struct pfm_default *d = find_def(s->name);
@@ -901,9 +1088,14 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
             continue;
         buf_init(&junk);
         st = expand(c, s->value, &junk);
-        buf_free(&junk);
-        if (st & EX_BAD)
+        if (st & EX_BAD) {
+            buf_free(&junk);
             return cfatal(c, "macro processing error");
+        }
+        st = dbms_scan(c, junk.s);
+        buf_free(&junk);
+        if (st < 0)
+            return -1;
     }
     return 0;
 }
