@@ -260,6 +260,20 @@ static void conf_free(struct conf *c)
     memset(c, 0, sizeof(*c));
 }
 
+/*
+ * is_legacy - a name that built-in defaults refer to (virtual_maps...):
+ * postconf knows it, empty, though it is not listed among the defaults.
+ */
+static int is_legacy(const char *name)
+{
+    const char *const *p;
+
+    for (p = pfm_legacy; *p; p++)
+        if (strcmp(*p, name) == 0)
+            return 1;
+    return 0;
+}
+
 /* lookup - a parameter's raw value: main.cf, else built-in, else NULL */
 static const char *lookup(const struct conf *c, const char *name)
 {
@@ -270,7 +284,7 @@ static const char *lookup(const struct conf *c, const char *name)
         return s->value;
     if ((d = find_def(name)) != NULL)
         return d->value;
-    return NULL;
+    return is_legacy(name) ? "" : NULL;
 }
 
 /*
@@ -337,7 +351,7 @@ static int ex_name(struct conf *c, const char *name, enum ex_mode m,
 
     if (m == SCAN) {
         *defined = 1;
-        if (find_def(name))
+        if (find_def(name) || is_legacy(name))
             return 0;
         if ((s = conf_get(c, name)) != NULL) {
             s->user = 1;
@@ -531,8 +545,7 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     /* Each side is a fresh expansion: an error in one does not mute the other. */
     st |= ex_text(c, l, (size_t) (le - l), m, &lv);
     c->err = 0;
-    if (!(st & EX_ERR) || m == SCAN)
-        st |= ex_text(c, r, (size_t) (re - r), m, &rv);
+    st |= ex_text(c, r, (size_t) (re - r), m, &rv);
     c->err = 0;
     if (m == EXPAND && !(st & EX_BAD)) {
         truth = compare(c, lv.s, op, oplen, level, rv.s);
@@ -774,6 +787,17 @@ static int check_early(struct conf *c)
             return cfatal(c, "dictionary mail_dict: macro processing error");
     }
     return 0;
+}
+
+/* register_legacy - names that built-in defaults refer to are known */
+static void register_legacy(struct conf *c)
+{
+    const char *const *p;
+    struct setting *s;
+
+    for (p = pfm_legacy; *p; p++)
+        if ((s = conf_get(c, *p)) != NULL)
+            s->user = 1;
 }
 
 /* register_classes - smtpd_restriction_classes names user parameters */
@@ -1069,6 +1093,7 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
      */
     if (check_level(c) < 0 || check_early(c) < 0)
         return -1;
+    register_legacy(c);
     register_classes(c);
     /* Scan every value; a broken built-in parameter is fatal. */
     for (i = 0; i < c->nset; i++) {
@@ -1105,7 +1130,7 @@ static int known(const struct conf *c, const char *name)
 {
     const struct setting *s;
 
-    if (find_def(name))
+    if (find_def(name) || is_legacy(name))
         return 1;
     return (s = conf_get(c, name)) != NULL && s->user;
 }
@@ -1191,8 +1216,7 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
                 continue;
             }
             if (dflag) {
-                if (d)
-                    print_param(&c, names[i], d->value, xflag, hflag);
+                print_param(&c, names[i], d ? d->value : "", xflag, hflag);
                 continue;
             }
             if (nflag && s == NULL)

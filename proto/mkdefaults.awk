@@ -5,7 +5,10 @@
 # Input is `postconf -d` output (or proto/defaults.cf): one
 # "name = value" per line, "name =" for an empty value.  Output is
 # the static table pfm-parsecf.c includes, in input order (the
-# program sorts it at start-up, so the input need not be sorted).
+# program sorts it at start-up, so the input need not be sorted),
+# and pfm_legacy[]: the names that built-in values refer to without
+# being built in themselves (virtual_maps, ...).  postconf knows those
+# when main.cf sets them.
 # Bytes that C cannot hold literally are written as octal escapes.
 # Plain POSIX awk: it must run under busybox awk too.
 
@@ -69,6 +72,24 @@ function cstr(s,    out, i, c, o) {
 		flags = "PFM_DEF_READONLY"
 	printf "    {%s, %s, %s},\n", cstr(name), cstr(value), flags
 	n++
+	builtin[name] = 1
+	if (flags == "0")
+		refs(value)
+}
+
+# refs - remember the names a value refers to: $name, ${name...}, $(name...)
+function refs(v,    i) {
+	while ((i = index(v, "$")) > 0) {
+		v = substr(v, i + 1)
+		if (substr(v, 1, 1) == "$") {
+			v = substr(v, 2)
+			continue
+		}
+		if (substr(v, 1, 1) == "{" || substr(v, 1, 1) == "(")
+			v = substr(v, 2)
+		if (match(v, /^[A-Za-z0-9_]+/))
+			refd[substr(v, 1, RLENGTH)] = 1
+	}
 }
 
 END {
@@ -76,4 +97,18 @@ END {
 		exit 1
 	print "};"
 	printf "#define PFM_NDEFAULTS %d\n", n
+	print "static const char *const pfm_legacy[] = {"
+	# Sorted, so the output does not depend on the awk.
+	nl = 0
+	for (k in refd)
+		if (!(k in builtin))
+			leg[++nl] = k
+	for (i = 2; i <= nl; i++)
+		for (j = i; j > 1 && leg[j - 1] > leg[j]; j--) {
+			k = leg[j]; leg[j] = leg[j - 1]; leg[j - 1] = k
+		}
+	for (i = 1; i <= nl; i++)
+		printf "    %s,\n", cstr(leg[i])
+	print "    NULL"
+	print "};"
 }

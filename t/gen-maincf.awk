@@ -8,8 +8,10 @@
 # things postconf's reader and macro expander care about: continuation
 # lines, comments, blank lines, odd white space (tab, CR, CRLF, VT,
 # FF), every expansion form, undefined and recursive references,
-# relational operators, malformed lines and macros, empty values and
-# duplicate names.  Same seed and same awk, same files.
+# relational operators, malformed lines and macros, empty values,
+# duplicate names, and database tables (ldap:name, proxy:, inline
+# {...} with bad braces, TYPE:/path with a generated D/I/db.cf).
+# Same seed and same awk, same files.
 
 BEGIN {
 	srand(seed)
@@ -25,6 +27,11 @@ BEGIN {
 	nop = split("== != < <= > >= <level <=level >level >=level ==level " \
 	    "!=level =! = <>", op, " ")
 	nf = split("-n|-xn|-h|-xh|-x||-hx", flag, "|")
+	ntb = split("ldap:aa proxy:ldap:bb mysql:cc pgsql:dd sqlite:ee " \
+	    "memcache:ff proxy:proxy:ldap:aa {ldap:bb} a:{mysql:cc} {x}y {x " \
+	    "{{x}y} proxy:a:{x}y ldap:/nonexist ldap:./aa ldap:DB mysql:DB " \
+	    "proxy:pgsql:DB", tbl, " ")
+	nsf = split("server_host hosts dbpath ttl bogus tls_CAfile", sfx, " ")
 	for (i = 1; i <= n; i++)
 		gen(i)
 }
@@ -43,7 +50,31 @@ function name(    r) {
 		return bi[pick(nb)]
 	if (r == 19)
 		return "zz" pick(3)
+	if (pick(2) == 1)
+		return user[pick(nu)] "_" sfx[pick(nsf)]
 	return "Q_" pick(2)
+}
+
+# table - a database table reference; DB is this case's db.cf
+function table(    t) {
+	t = tbl[pick(ntb)]
+	sub(/DB/, db, t)
+	return t
+}
+
+# dbfile - a database client's settings file, sometimes broken
+function dbfile(f,    k, j, r) {
+	printf "" > f
+	k = pick(5)
+	for (j = 0; j < k; j++) {
+		r = pick(12)
+		if (r == 1) printf "#%s\n", value() > f
+		else if (r == 2) printf " cont%s\n", eol() > f
+		else if (r == 3 && pick(3) == 1) printf "= bad\n" > f
+		else if (r <= 6) printf "%s = %s%s", sfx[pick(nsf)], value(), eol() > f
+		else printf "%s%s=%s%s", name(), sp(), value(), eol() > f
+	}
+	close(f)
 }
 
 # sp - optional white space inside a value
@@ -111,7 +142,8 @@ function value(    k, v, i) {
 	v = ""
 	for (i = 0; i < k; i++)
 		v = v ((i > 0 || pick(3) == 1) ? sp() : "") \
-		    ((pick(2) == 1) ? word[pick(nw)] : ref(0))
+		    ((pick(12) == 1) ? table() : \
+		    (pick(2) == 1) ? word[pick(nw)] : ref(0))
 	if (pick(8) == 1)
 		v = v sp()
 	return v
@@ -131,6 +163,9 @@ function eol(    r) {
 
 # gen - one main.cf file and one query
 function gen(i,    f, nl, l, r, v, k, cuts, names, fl, j) {
+	db = dir "/" i "/db.cf"
+	if (pick(3) == 1)
+		dbfile(db)
 	f = dir "/" i "/main.cf"
 	printf "" > f
 	nl = pick(8) + (pick(6) == 1 ? 40 : 0)
