@@ -18,6 +18,13 @@ setup() {
     cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# teardown - no lock holder outlives its test, even a failed one
+teardown() {
+    [ -z "${holder:-}" ] || kill "$holder" 2>/dev/null
+    [ ! -f "${D:-}/child" ] || kill "$(cat "$D/child")" 2>/dev/null
+    return 0
+}
+
 # mkcf TEXT - write main.cf with printf TEXT, and a copy to compare with
 mkcf() {
     printf "$1" >"$D/main.cf"
@@ -336,9 +343,13 @@ release_lock() {
 }
 
 @test "-l: the command's children inherit the lock" {
-    "$LOCK" -l "$D/lk" sh -c 'sleep 2 & exit 0'
+    # The child outlives pfm-lock and holds the lock until it is killed
+    # (a timed child would race a slow machine or valgrind).
+    "$LOCK" -l "$D/lk" sh -c 'sleep 300 >/dev/null 2>&1 & echo $! > "$1"' \
+        sh "$D/child"
     run -1 "$LOCK" -l "$D/lk" -w 0 true
-    sleep 2.2
+    kill "$(cat "$D/child")"
+    while kill -0 "$(cat "$D/child")" 2>/dev/null; do sleep 0.1; done
     run -0 "$LOCK" -l "$D/lk" -w 0 true
 }
 

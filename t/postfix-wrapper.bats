@@ -283,6 +283,9 @@ postfix-c/postfix-script: the Postfix mail system is running: PID: $pc" ]
     [ "$(wr_pid a)" = "$pa" ]
     # stop: reverse order, the disabled one skipped, every master gone.
     run -0 wr_postfix stop
+    # A loaded machine may make postfix-script wait for a master.
+    output=$(printf '%s\n' "$output" |
+        grep -v 'waiting for the Postfix mail system to terminate')
     [ "$output" = "postfix-c/postfix-script: stopping the Postfix mail system
 postfix-a/postfix-script: stopping the Postfix mail system
 postfix/postfix-script: stopping the Postfix mail system" ]
