@@ -190,6 +190,17 @@ same() {
     run "$PARSECF" -c "$T/m" -h process_id
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^[0-9]+$ ]]
+    # The two texts of a macro error in the parameters postconf reads
+    # first and in the rest; which one wins when both are broken
+    # depends on postconf's random walk order, so only each alone.
+    mkconf "$T/e" 'myhostname = ${x\n'
+    same "$T/e" -n
+    run "$PARSECF" -c "$T/e" -n
+    [ "${lines[${#lines[@]}-1]}" = 'pfm-parsecf: fatal: dictionary mail_dict: macro processing error' ]
+    mkconf "$T/e" 'relayhost = ${x\n'
+    same "$T/e" -n
+    run "$PARSECF" -c "$T/e" -n
+    [ "${lines[${#lines[@]}-1]}" = 'pfm-parsecf: fatal: macro processing error' ]
     # Where postconf crashes on a recursion, pfm-parsecf reports it.
     mkconf "$T/r" 'compatibility_level = $relay_domains$$10\n'
     local r=0
