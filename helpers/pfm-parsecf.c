@@ -44,6 +44,7 @@ struct pfm_default {
 #define MASTER_CF "master.cf"
 #define NEST_LIMIT 100          /* Postfix's macro nesting limit */
 #define WORD_SEP " \t\r\n"      /* separators when values are printed */
+#define LIST_SEP ", \t\r\n"     /* separators of list values */
 
 /* Sorted view of the built-in table, built once. */
 static const struct pfm_default **defs;
@@ -816,8 +817,8 @@ static void register_classes(struct conf *c)
         struct setting *u;
         char *name;
 
-        p += strspn(p, ", \t\r\n");
-        if ((n = strcspn(p, ", \t\r\n")) == 0)
+        p += strspn(p, LIST_SEP);
+        if ((n = strcspn(p, LIST_SEP)) == 0)
             break;
         name = xstrndup(p, n);
         if ((u = conf_get(c, name)) != NULL)
@@ -912,7 +913,7 @@ static char *dbms_token(char **bufp)
     char *p = *bufp, *start;
     int level = 0;
 
-    p += strspn(p, ", \t\r\n");
+    p += strspn(p, LIST_SEP);
     if (*p == '\0')
         return NULL;
     for (start = p; *p; p++) {
@@ -920,7 +921,7 @@ static char *dbms_token(char **bufp)
             level++;
         else if (*p == '}' && level > 0)
             level--;
-        else if (level == 0 && strchr(", \t\r\n", *p))
+        else if (level == 0 && strchr(LIST_SEP, *p))
             break;
     }
     if (*p)
@@ -1378,8 +1379,8 @@ static void table(const char *dir, char **names, int nnames)
         size_t n;
         char *d;
 
-        p += strspn(p, ", \t\r\n");
-        if ((n = strcspn(p, ", \t\r\n")) == 0)
+        p += strspn(p, LIST_SEP);
+        if ((n = strcspn(p, LIST_SEP)) == 0)
             break;
         d = xstrndup(p, n);
         p += n;

@@ -99,12 +99,9 @@ same() {
         "\${cc?{$e} junk4} \$"$'\t' "\${cc?$e \$"$'\t'"} \$"$'\t' \
         "\${cc:{$e}\${cc}}" "\${{$e} == {\$dd}}" "\${{$e} == {$e} junk3}" \
         "\${cc?{\$"$'\t'"}} \${"; do
-        mkconf "$T/w" ''
-        printf 'aa = %s\n' "$v" > "$T/w/main.cf"
-        pfm_backdate "$T/w/main.cf"
+        mkconf "$T/w" "aa = $v\n"
         same "$T/w" -n
-        printf 'relayhost = %s\n' "$v" > "$T/w/main.cf"
-        pfm_backdate "$T/w/main.cf"
+        mkconf "$T/w" "relayhost = $v\n"
         same "$T/w" -xh relayhost
     done
 }
@@ -153,6 +150,7 @@ same() {
     same "$T/g" -n
     # An unreadable file is passed over without a word.
     pfm_require_root
+    pfm_require setpriv
     chmod 000 "$T/db/l.cf"
     mkconf "$T/f" "alias_maps = ldap:$T/db/l.cf\n"
     chmod 755 "$T"
