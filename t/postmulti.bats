@@ -221,16 +221,6 @@ need_ns() {
     same -e deport -i - x=y
 }
 
-@test "a valid -e request stops with 'not implemented yet'" {
-    need_ns
-    run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -e disable -i a
-    [ "$output" = "postmulti: fatal: '-e disable' is not implemented yet" ]
-    run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -e create -I postfix-new
-    [ "$output" = "postmulti: fatal: '-e create' is not implemented yet" ]
-    run sb_ns test -e /etc/postfix-new
-    [ "$status" -eq 1 ]
-}
-
 @test "a non-default MAIL_CONFIG is fatal as in Postfix, the default is fine" {
     need_ns
     run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG=/etc/postfix-a "$PFM_SBIN/postmulti" -l
