@@ -1,0 +1,284 @@
+#!/usr/bin/env bats
+# postmulti -e (the life-cycle front end), against real postmulti 3.7.
+#
+# Differential: each scenario runs twice, in two fresh private mount
+# namespaces (overlays on /etc, /var/spool, /var/lib): once with the
+# real postmulti, once with pfm's postmulti bind-mounted over
+# /usr/sbin/postmulti; BOTH with Postfix's own helper
+# (/usr/lib/postfix/sbin/postmulti-script, bind-mounted over pfm's
+# libexec copy), so that what is compared is the front end alone.  The
+# transcripts (each command's stdout, its messages seen through a tty,
+# its exit status) and the final state (postconf -n of every instance,
+# the directory trees with types, owners and modes) must be equal.
+# The real side's transcript is cached in PFM_ORACLE_CACHE (t/run
+# shares it between the runs of the shell matrix).
+#
+# Then pfm's own rules (EXTENSIONS of postmulti(1)): the lock, the
+# closed holes, hostile input.
+
+bats_require_minimum_version 1.5.0
+load helper
+load sandbox
+
+REAL_HELPER=/usr/lib/postfix/sbin/postmulti-script
+
+setup_file() {
+    [ "$(id -u)" = 0 ] || return 0
+    [ -x "$PFM_LIBEXEC/pfm-parsecf" ] || return 0
+    # A placeholder to bind-mount the real helper over, until the stage
+    # has pfm's own.
+    [ -e "$PFM_LIBEXEC/postmulti-script" ] || : >"$PFM_LIBEXEC/postmulti-script"
+    export LC_DRIVER=$BATS_FILE_TMPDIR/lc-driver
+    lc_write_driver "$LC_DRIVER"
+}
+
+setup() {
+    pfm_require_stage
+    pfm_require_root
+    pfm_require unshare script
+}
+
+# lc_write_driver - FILE: the scenario runner (bash), see lc_run
+lc_write_driver() {
+    cat >"$1" <<'DRIVER'
+#!/bin/bash
+# lc-driver SIDE SCENARIO OUT: run SCENARIO (bash code) in a fresh
+# mount namespace with postmulti = real (SIDE=real) or pfm (SIDE=pfm),
+# the real helper either way; the transcript goes to OUT.
+side=$1 scen=$2 out=$3
+ns=$(mktemp -d "$out.ns.XXXXXX") || exit 1
+for m in etc spool lib; do mkdir -p "$ns/$m/u" "$ns/$m/w"; done
+inner=$(cat <<'INNER'
+side=$1 scen=$2 out=$3 ns=$4
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$ns/etc/u,workdir=$ns/etc/w" /etc &&
+mount -t overlay overlay -o "lowerdir=/var/spool,upperdir=$ns/spool/u,workdir=$ns/spool/w" /var/spool &&
+mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$ns/lib/u,workdir=$ns/lib/w" /var/lib || exit 1
+# postconf and postfix wait for a main.cf changed in the last second
+# to settle: backdate every main.cf before they run (both sides alike).
+mkdir "$ns/bin"
+for c in postconf postfix; do
+    cp "/usr/sbin/$c" "$ns/bin/$c.real"
+    printf '#!/bin/sh\ntouch -d "2 hours ago" /etc/*/main.cf 2>/dev/null\nexec %s "$@"\n' \
+        "$ns/bin/$c.real" >"$ns/bin/$c"
+    chmod 755 "$ns/bin/$c"
+    mount --bind "$ns/bin/$c" "/usr/sbin/$c" || exit 1
+done
+if [ "$side" = pfm ]; then
+    mount --bind "$REAL_HELPER" "$PFM_LIBEXEC/postmulti-script" &&
+        mount --bind "$PFM_SBIN/postmulti" /usr/sbin/postmulti || exit 1
+    export PFM_SYSLOG=no
+fi
+printf '%s\n' 'compatibility_level = 3.6' 'master_service_disable = inet' \
+    >/etc/postfix/main.cf
+n=0 ptag=
+# pm ARGS...: one postmulti run, recorded
+pm() {
+    touch -d '2 hours ago' /etc/*/main.cf 2>/dev/null
+    local q=/usr/sbin/postmulti a rc
+    for a; do q="$q $(printf '%q' "$a")"; done
+    n=$((n + 1))
+    local t=$ptag$n
+    script -qec "$q >$ns/o.$t" /dev/null </dev/null | tr -d '\r' >"$ns/e.$t"
+    rc=${PIPESTATUS[0]}
+    { printf '$ postmulti %s\n' "$*"; cat "$ns/o.$t"
+      printf -- '--- messages\n'; cat "$ns/e.$t"; printf 'rc=%s\n' "$rc"; } >>"$out"
+}
+# par ARGS1 -- ARGS2 -- ...: refusals that change nothing, run at once
+# (real postmulti sleeps a second before a fatal exit); recorded in order
+par() {
+    local i=0 args=() pids=()
+    touch -d '2 hours ago' /etc/*/main.cf 2>/dev/null
+    while [ $# -gt 0 ]; do
+        args=()
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do args+=("$1"); shift; done
+        [ $# -gt 0 ] && shift
+        i=$((i + 1))
+        ( out=$ns/par.$i; : >"$out"; ptag=p$i; pm "${args[@]}" ) &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    local k
+    for ((k = 1; k <= i; k++)); do cat "$ns/par.$k" >>"$out"; done
+}
+# state: every instance's settings, the trees
+state() {
+    local d
+    printf '=== postconf -n\n' >>"$out"
+    for d in /etc/*/; do
+        d=${d%/}
+        [ -f "$d/main.cf" ] || continue
+        printf '[%s]\n' "$d" >>"$out"
+        postconf -c "$d" -n >>"$out" 2>&1
+    done
+    printf '=== trees\n' >>"$out"
+    find /etc/postfix* /var/spool/postfix* /var/lib/postfix* \
+        -path /etc/postfix/postmulti.lock -prune -o \
+        -printf '%p %y %u %g %m\n' 2>&1 | sort >>"$out"
+}
+: >"$out"
+eval "$scen"
+state
+# every master this scenario started
+for p in /var/spool/*/pid/master.pid; do
+    [ -f "$p" ] && kill -9 "$(tr -d ' ' <"$p")" 2>/dev/null
+done
+exit 0
+INNER
+)
+unshare -m --propagation private bash -c "$inner" inner "$side" "$scen" "$out" "$ns" </dev/null
+rc=$?
+rm -rf "$ns"
+exit $rc
+DRIVER
+    chmod 755 "$1"
+}
+
+# lc_same - SCENARIO: real and pfm give the same transcript and state
+lc_same() {
+    local scen=$1 d=$BATS_TEST_TMPDIR key cache=${PFM_ORACLE_CACHE:-}
+    key=lc-$(printf '%s\0' "$scen" "$(cat "$LC_DRIVER")" | cksum | tr ' ' _)
+    if [ -n "$cache" ] && [ -f "$cache/$key" ]; then
+        cp "$cache/$key" "$d/real"
+        REAL_HELPER=$REAL_HELPER "$LC_DRIVER" pfm "$scen" "$d/pfm"
+    else
+        REAL_HELPER=$REAL_HELPER "$LC_DRIVER" real "$scen" "$d/real" &
+        REAL_HELPER=$REAL_HELPER "$LC_DRIVER" pfm "$scen" "$d/pfm"
+        wait $!
+        if [ -n "$cache" ] && mkdir -p "$cache"; then
+            cp "$d/real" "$cache/$key.$$" && mv "$cache/$key.$$" "$cache/$key"
+        fi
+    fi
+    export REAL_HELPER
+    if ! cmp -s "$d/real" "$d/pfm"; then
+        diff -u "$d/real" "$d/pfm" | head -80
+        return 1
+    fi
+    # the scenario ran at all
+    grep -q '^=== trees' "$d/pfm"
+}
+export REAL_HELPER
+
+@test "create: derived and explicit directories, nameless, every placement form, like real postmulti" {
+    lc_same '
+pm -e init
+pm -e create -I postfix-a
+pm -e create -I postfix-b -G g1 -a
+pm -e create -G g1 config_directory=/etc/postfix-c9 queue_directory=/var/spool/postfix-c9/ data_directory=/var/lib/postfix-c9//
+pm -e create -I postfix-d -g g1
+pm -e create -I postfix-e -i postfix-a
+pm -e create -I postfix-f -i /etc/postfix-c9
+pm -e create -I postfix-g -i b -G g2
+pm -l
+par -e create -I postfix-a -- -e create -I postfix-x -g nosuch -- \
+    -e create -I postfix-x -i nosuch -- \
+    -e create -I postfix-x queue_directory=/var/spool/postfix-a -- \
+    -e create -I postfix-x config_directory=/usr/sbin -- \
+    -e create -I postfix-x data_directory=/var/lib/postfix -- \
+    -e create -I postfix-x config_directory=/usr/lib/postfix/sbin -- \
+    -e create config_directory=/etc/postfix-y -- \
+    -e create config_directory=/etc/postfix-y queue_directory=/var/spool/postfix-y -- \
+    -e create -I postfix-z config_directory=/var/spool/postfix-z -- \
+    -e create -I postfix-a config_directory=/etc/postfix-other -- \
+    -e create -I postfix-x queue_directory=/var/lib/postfix-a -- \
+    -e create -I postfix-x -a -g g1 -- -e create -I postfix-a -R
+pm -l
+'
+}
+
+@test "import named and unnamed, deport then import back, like real postmulti" {
+    lc_same '
+pm -e init
+pm -e create -I postfix-a -G ga
+pm -e create -I postfix-b
+pm -e deport -i a
+pm -l
+pm -e import -I postfix-a
+pm -e deport -i postfix-a
+pm -e import config_directory=/etc/postfix-a
+pm -e deport -i /etc/postfix-a
+pm -e import -I postfix-n -G gn config_directory=/etc/postfix-a -a
+pm -l
+par -e import -I postfix-b -- -e import config_directory=/etc/postfix-b -- \
+    -e import -- -e import queue_directory=/x -- \
+    -e deport -- -e deport -i - -- -e deport -i nosuch -- -e deport -g ga -- \
+    -e import -I postfix-q config_directory=/etc/postfix-b
+'
+}
+
+@test "assign of name and group, '-' clearing, no-op assign; enable/disable; like real postmulti" {
+    lc_same '
+pm -e init
+pm -e create -I postfix-a -G ga
+pm -e assign -i a -I postfix-b
+pm -e assign -i b -G g2
+pm -e assign -i b -I postfix-b -G g3
+pm -e assign -i b -I postfix-b -G g3
+pm -e assign -i b -G -
+pm -e assign -i /etc/postfix-a -G -
+pm -e assign -i b -I -
+pm -e assign -i /etc/postfix-a -I -
+pm -e assign -i - -G prim
+pm -l
+pm -e enable -i /etc/postfix-a
+pm -e enable -i /etc/postfix-a
+pm -l
+par -e destroy -i /etc/postfix-a -- -e deport -i /etc/postfix-a -- \
+    -e assign -i nosuch -G x -- -e assign -G x -- -e enable -- \
+    -e enable -g ga -- -e disable -i nosuch -- -e assign -i - -I bad -- \
+    -e assign -i - -G "a b" -- -e enable -i - x=y -- -e enable -I x -i -
+pm -e disable -i /etc/postfix-a
+pm -e enable -i -
+pm -l
+'
+}
+
+@test "destroy of a stopped, never started instance; refusals; like real postmulti" {
+    lc_same '
+pm -e init
+pm -e create -I postfix-a
+pm -e create -I postfix-b -G gb
+pm -e enable -i b
+par -e destroy -i b -- -e destroy -i - -- -e destroy -i nosuch -- -e destroy -- \
+    -e destroy -a -- -e destroy -i postfix-b x=y
+pm -e destroy -i a
+pm -l
+pm -e disable -i b
+pm -e destroy -i gb
+pm -e destroy -i /etc/postfix-b
+pm -l
+'
+}
+
+@test "create on an existing complete directory without conflicts: listed, like real postmulti" {
+    lc_same '
+pm -e init
+mkdir -p /etc/postfix-q
+cp /etc/postfix/master.cf /etc/postfix-q/
+printf "%s\n" "queue_directory = /var/spool/postfix-q" "data_directory = /var/lib/postfix-q" \
+    "multi_instance_name = postfix-old" >/etc/postfix-q/main.cf
+pm -e create -I postfix-q -G gq
+pm -l
+'
+}
+
+@test "actions before init are refused by the helper, like real postmulti" {
+    lc_same '
+pm -e create -I postfix-a
+pm -e enable -i -
+pm -l
+pm -e init
+pm -e init
+'
+}
+
+@test "daemon: destroy of an instance that ran once, like real postmulti (real helper)" {
+    lc_same '
+pm -e init
+pm -e create -I postfix-a
+/usr/sbin/postfix -c /etc/postfix-a start >/dev/null 2>&1
+/usr/sbin/postfix -c /etc/postfix-a stop >/dev/null 2>&1
+for i in 1 2 3 4 5 6 7 8 9 10; do /usr/sbin/postfix -c /etc/postfix-a status 2>/dev/null || break; sleep 0.5; done
+pm -e destroy -i a
+pm -l
+'
+}
