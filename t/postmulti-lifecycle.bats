@@ -63,8 +63,18 @@ for c in postconf postfix; do
     chmod 755 "$ns/bin/$c"
     mount --bind "$ns/bin/$c" "/usr/sbin/$c" || exit 1
 done
+helper=$REAL_HELPER
+if [ -n "${LC_DUMPENV:-}" ]; then
+    # a helper that records its arguments and environment first
+    cp "$REAL_HELPER" "$ns/bin/helper.real"
+    printf '#!/bin/sh\n{ echo "helper $*"; env | grep -v "^PWD=" | sort; } >>%s\nexec /bin/sh %s "$@"\n' \
+        "$ns/envlog" "$ns/bin/helper.real" >"$ns/bin/helper"
+    chmod 755 "$ns/bin/helper"
+    helper=$ns/bin/helper
+    mount --bind "$helper" /usr/lib/postfix/sbin/postmulti-script || exit 1
+fi
 if [ "$side" = pfm ]; then
-    mount --bind "$REAL_HELPER" "$PFM_LIBEXEC/postmulti-script" &&
+    mount --bind "$helper" "$PFM_LIBEXEC/postmulti-script" &&
         mount --bind "$PFM_SBIN/postmulti" /usr/sbin/postmulti || exit 1
     export PFM_SYSLOG=no
 fi
@@ -114,6 +124,10 @@ state() {
     find /etc/postfix* /var/spool/postfix* /var/lib/postfix* \
         -path /etc/postfix/postmulti.lock -prune -o \
         -printf '%p %y %u %g %m\n' 2>&1 | sort >>"$out"
+    if [ -f "$ns/envlog" ]; then
+        printf '=== helper environments\n' >>"$out"
+        cat "$ns/envlog" >>"$out"
+    fi
 }
 : >"$out"
 eval "$scen"
@@ -136,7 +150,7 @@ DRIVER
 # lc_same - SCENARIO: real and pfm give the same transcript and state
 lc_same() {
     local scen=$1 d=$BATS_TEST_TMPDIR key cache=${PFM_ORACLE_CACHE:-}
-    key=lc-$(printf '%s\0' "$scen" "$(cat "$LC_DRIVER")" | cksum | tr ' ' _)
+    key=lc-$(printf '%s\0' "$scen" "${LC_DUMPENV:-}" "$(cat "$LC_DRIVER")" | cksum | tr ' ' _)
     if [ -n "$cache" ] && [ -f "$cache/$key" ]; then
         cp "$cache/$key" "$d/real"
         REAL_HELPER=$REAL_HELPER "$LC_DRIVER" pfm "$scen" "$d/pfm"
@@ -280,5 +294,25 @@ pm -e create -I postfix-a
 for i in 1 2 3 4 5 6 7 8 9 10; do /usr/sbin/postfix -c /etc/postfix-a status 2>/dev/null || break; sleep 0.5; done
 pm -e destroy -i a
 pm -l
+'
+}
+
+@test "the helper gets exactly real postmulti's environment (import_environment, MAIL_LOGTAG, PATH, lists, names)" {
+    LC_DUMPENV=1 lc_same '
+export TZ=UTC MAIL_LOGTAG=caller MAIL_DEBUG=1 FOO=bar XAUTHORITY="a b"
+pm -v -e init
+pm -e create -I postfix-a -G g1
+pm -e create -I postfix-b -a
+pm -e assign -i a -I - -G -
+pm -e assign -i b -G x
+pm -e enable -i postfix-b
+pm -e disable -i b
+pm -e deport -i b
+pm -e import config_directory=/etc/postfix-b
+pm -e destroy -i /etc/postfix-a
+postconf -e "import_environment = PATH, FOO=1 TZ LANG=en_US FOO2={a b} MAIL_LOGTAG" "syslog_name = pfx"
+PATH=/x:/usr/bin:/bin pm -e enable -i -
+postconf -e "import_environment = TZ" "syslog_name = postfix"
+pm -e enable -i -
 '
 }
