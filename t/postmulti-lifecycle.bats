@@ -316,3 +316,147 @@ postconf -e "import_environment = TZ" "syslog_name = postfix"
 pm -e enable -i -
 '
 }
+
+# ---- pfm's own rules, in -c sandboxes (pfm's -c extension), with
+# Postfix's helper bind-mounted over pfm's in a private mount namespace
+
+# lc_tree - a primary at $P ($T/etc/postfix, queue $T/spool/postfix,
+# data $T/lib/postfix), after "postmulti -e init"
+lc_tree() {
+    T=$BATS_TEST_TMPDIR/sb
+    P=$T/etc/postfix
+    mkdir -p "$P" "$T/spool/postfix" "$T/lib/postfix"
+    local up=$T
+    while [ -n "$up" ]; do
+        chmod o+x "$up" 2>/dev/null || :
+        up=${up%/*}
+    done
+    printf '%s\n' "queue_directory = $T/spool/postfix" \
+        "data_directory = $T/lib/postfix" 'compatibility_level = 3.6' \
+        'master_service_disable = inet' >"$P/main.cf"
+    cp /etc/postfix/master.cf "$P/master.cf"
+    pfm_backdate "$P/main.cf"
+    LCW=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$LCW"
+    local c
+    for c in postconf postfix; do
+        cp "/usr/sbin/$c" "$LCW/$c.real"
+        printf '#!/bin/sh\ntouch -d "2 hours ago" %s/etc/*/main.cf 2>/dev/null\nexec %s "$@"\n' \
+            "$T" "$LCW/$c.real" >"$LCW/$c"
+        chmod 755 "$LCW/$c"
+    done
+    export LCW T P
+    run -0 PM -e init
+}
+
+# lc_ns - CMD...: CMD in a private mount namespace where pfm's helper is
+# Postfix's, and postconf/postfix do not wait for a fresh main.cf
+lc_ns() {
+    unshare -m --propagation private bash -c '
+        mount --bind "$REAL_HELPER" "$PFM_LIBEXEC/postmulti-script" || exit 1
+        for c in postconf postfix; do
+            mount --bind "$LCW/$c" "/usr/sbin/$c" || exit 1
+        done
+        exec "$@"' lc "$@"
+}
+
+PM() { lc_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$P" "$@"; }
+
+# snap - a listing of everything under $T (what must not change)
+snap() {
+    find "$T" -path "$P/postmulti.lock" -prune -o -printf '%p %y %u %g %m %s\n' | sort
+    cat "$P/main.cf"
+}
+
+@test "EXTENSION init names pfm's postmulti by absolute path when it is not \$command_directory/postmulti" {
+    lc_tree
+    run -0 "$POSTCONF" -c "$P" -h multi_instance_wrapper multi_instance_enable
+    [ "$output" = "$PFM_SBIN/postmulti -p --
+yes" ]
+    # twice: the same
+    run -0 PM -e init
+    [ "$(grep -c multi_instance_wrapper "$P/main.cf")" = 1 ]
+    # $command_directory/postmulti is pfm's own: Postfix's value
+    mkdir "$T/cmd"
+    for c in /usr/sbin/post*; do ln -s "$c" "$T/cmd/${c##*/}"; done
+    rm "$T/cmd/postmulti"
+    ln -s "$PFM_SBIN/postmulti" "$T/cmd/postmulti"
+    printf 'command_directory = %s\n' "$T/cmd" >>"$P/main.cf"
+    pfm_backdate "$P/main.cf"
+    run -0 PM -e init
+    run -0 "$POSTCONF" -c "$P" -h multi_instance_wrapper
+    [ "$output" = '${command_directory}/postmulti -p --' ]
+}
+
+@test "EXTENSION the lock file is PRIMARY/postmulti.lock, mode 0600, and stays" {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    run -0 stat -c '%a %U %s' "$P/postmulti.lock"
+    [ "$output" = "600 root 0" ]
+}
+
+@test "EXTENSION a held lock makes -e wait; PFM_LOCK_WAIT gives up with a clear message, nothing changed" {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    local before
+    before=$(snap)
+    "$PFM_LIBEXEC/pfm-lock" -l "$P/postmulti.lock" sleep 30 &
+    local holder=$!
+    for _ in $(seq 50); do
+        "$PFM_LIBEXEC/pfm-lock" -l "$P/postmulti.lock" -w 0 true 2>/dev/null || break
+        sleep 0.1
+    done
+    PFM_LOCK_WAIT=1 run -1 PM -e enable -i a
+    [ "$output" = "pfm-lock: fatal: timed out after 1 seconds waiting for lock $P/postmulti.lock" ]
+    [ "$before" = "$(snap)" ]
+    # checks that need no table come before the lock: no wait
+    PFM_LOCK_WAIT=1 run -1 PM -e enable -I x -i a
+    [ "$output" = "postmulti: fatal: Cannot assign instance name or group with '-e enable'" ]
+    PFM_LOCK_WAIT=x run -1 PM -e enable -i a
+    [ "$output" = "postmulti: fatal: PFM_LOCK_WAIT must be a number of seconds: 'x'" ]
+    # a holder killed with SIGKILL leaves no lock behind
+    kill -KILL "$holder"
+    wait "$holder" 2>/dev/null || :
+    PFM_LOCK_WAIT=1 run -0 PM -e enable -i a
+    run -0 PM -l -i a
+    [ "$output" = "postfix-a       -               y         $T/etc/postfix-a" ]
+}
+
+@test "EXTENSION a -e run waits for the holder, then reads the table under the lock" {
+    lc_tree
+    # the holder lists postfix-a (as a concurrent create would) while
+    # the second run waits: it must see it
+    run -0 PM -e create -I postfix-a
+    run -0 PM -e deport -i a
+    lc_ns "$PFM_LIBEXEC/pfm-lock" -l "$P/postmulti.lock" sh -c \
+        'sleep 1; "$1" -c "$2" -e "multi_instance_directories = $3"' sh \
+        "$PFM_LIBEXEC/pfm-lock" "$P" "$T/etc/postfix-a" &
+    sleep 0.3
+    run -0 PM -e create -I postfix-b
+    wait
+    run -0 PM -l
+    [ "${lines[1]}" = "postfix-a       -               n         $T/etc/postfix-a" ]
+    [ "${lines[2]}" = "postfix-b       -               n         $T/etc/postfix-b" ]
+}
+
+@test "EXTENSION 20 concurrent creates (Postfix's helper): 20 of 20 listed, every main.cf parses" {
+    lc_tree
+    local k
+    for k in $(seq 20); do
+        PM -e create -I "postfix-c$k" >"$BATS_TEST_TMPDIR/c$k.out" 2>&1 &
+    done
+    wait
+    for k in $(seq 20); do
+        [ ! -s "$BATS_TEST_TMPDIR/c$k.out" ] || { cat "$BATS_TEST_TMPDIR/c$k.out"; false; }
+    done
+    run -0 PM -l
+    [ "${#lines[@]}" -eq 21 ]
+    local list=$output
+    for k in $(seq 20); do
+        [[ "$list" == *"postfix-c$k "*"$T/etc/postfix-c$k"* ]]
+        run -0 "$POSTCONF" -c "$T/etc/postfix-c$k" -h multi_instance_name
+        [ "$output" = "postfix-c$k" ] || { echo "$output"; false; }
+    done
+    run -0 "$POSTCONF" -c "$P" -n
+    [ "$(ls -d "$T"/etc/postfix-c* | wc -l)" = 20 ]
+}
