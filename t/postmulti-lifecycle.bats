@@ -439,24 +439,192 @@ yes" ]
     [ "${lines[2]}" = "postfix-b       -               n         $T/etc/postfix-b" ]
 }
 
-@test "EXTENSION 20 concurrent creates (Postfix's helper): 20 of 20 listed, every main.cf parses" {
+@test "EXTENSION create on a copy of the primary (shared queue) is refused, nothing written, -l still works" {
     lc_tree
-    local k
-    for k in $(seq 20); do
-        PM -e create -I "postfix-c$k" >"$BATS_TEST_TMPDIR/c$k.out" 2>&1 &
-    done
-    wait
-    for k in $(seq 20); do
-        [ ! -s "$BATS_TEST_TMPDIR/c$k.out" ] || { cat "$BATS_TEST_TMPDIR/c$k.out"; false; }
-    done
+    run -0 PM -e create -I postfix-a
+    mkdir "$T/etc/postfix-copy"
+    cp "$P/main.cf" "$P/master.cf" "$T/etc/postfix-copy/"
+    pfm_backdate "$T/etc/postfix-copy/main.cf"
+    local before
+    before=$(snap)
+    run -1 PM -e create -I postfix-copy
+    [ "$output" = "postmulti: fatal: instance $T/etc/postfix-copy, queue_directory=$T/spool/postfix conflicts with instance $P, queue_directory=$T/spool/postfix" ]
+    # a copy of another instance: same, with its name
+    mkdir "$T/etc/postfix-b"
+    cp "$T/etc/postfix-a/main.cf" "$T/etc/postfix-a/master.cf" "$T/etc/postfix-b/"
+    run -1 PM -e create -I postfix-b
+    [ "$output" = "postmulti: fatal: instance $T/etc/postfix-b, queue_directory=$T/spool/postfix-a conflicts with instance $T/etc/postfix-a, queue_directory=$T/spool/postfix-a" ]
+    # import of the same checks the name read from its main.cf too
+    run -1 PM -e import config_directory="$T/etc/postfix-b"
+    [ "$output" = "postmulti: fatal: instance $T/etc/postfix-b, multi_instance_name=postfix-a conflicts with instance $T/etc/postfix-a, multi_instance_name=postfix-a" ]
+    rm -r "$T/etc/postfix-b"
+    [ "$before" = "$(snap)" ]
     run -0 PM -l
-    [ "${#lines[@]}" -eq 21 ]
-    local list=$output
-    for k in $(seq 20); do
-        [[ "$list" == *"postfix-c$k "*"$T/etc/postfix-c$k"* ]]
-        run -0 "$POSTCONF" -c "$T/etc/postfix-c$k" -h multi_instance_name
-        [ "$output" = "postfix-c$k" ] || { echo "$output"; false; }
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "EXTENSION a primary directory with one trailing slash does not nest the new one inside it" {
+    lc_tree
+    printf 'queue_directory = %s/spool/postfix/\n' "$T" >>"$P/main.cf"
+    pfm_backdate "$P/main.cf"
+    run -0 PM -e create -I postfix-d
+    run -0 "$POSTCONF" -c "$T/etc/postfix-d" -h queue_directory
+    [ "$output" = "$T/spool/postfix-d" ]
+    [ ! -e "$T/spool/postfix/postfix-d" ]
+}
+
+@test "EXTENSION -e disable of the primary is refused" {
+    lc_tree
+    local before
+    before=$(snap)
+    run -1 PM -e disable -i -
+    [ "$output" = "postmulti: fatal: Cannot disable the primary instance" ]
+    [ "$before" = "$(snap)" ]
+    # enable of the primary stays allowed (it is what init did)
+    run -0 PM -e enable -i -
+}
+
+@test "EXTENSION a broken secondary: deport by its path works, every other action is refused" {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    run -0 PM -e create -I postfix-b
+    rm "$T/etc/postfix-a/main.cf"
+    local before
+    before=$(snap)
+    run -1 PM -e create -I postfix-c
+    [ "${lines[0]}" = "postmulti: warning: open $T/etc/postfix-a/main.cf: No such file or directory" ]
+    [ "${lines[1]}" = "postmulti: fatal: Failed to obtain all required $T/etc/postfix-a/main.cf parameters" ]
+    [ "${#lines[@]}" -eq 2 ]
+    run -1 PM -e enable -i b
+    [ "${lines[1]}" = "postmulti: fatal: Failed to obtain all required $T/etc/postfix-a/main.cf parameters" ]
+    run -1 PM -e deport -i postfix-a
+    [ "${lines[1]}" = "postmulti: fatal: Failed to obtain all required $T/etc/postfix-a/main.cf parameters" ]
+    run -1 PM -e deport -i b
+    [ "${lines[1]}" = "postmulti: fatal: Failed to obtain all required $T/etc/postfix-a/main.cf parameters" ]
+    [ "$before" = "$(snap)" ]
+    run -0 PM -e deport -i "$T/etc/postfix-a"
+    [ "$output" = "" ]
+    run -0 "$POSTCONF" -c "$P" -h multi_instance_directories
+    [ "$output" = "$T/etc/postfix-b" ]
+    run -0 PM -e enable -i b
+}
+
+@test "EXTENSION a multi_instance_enable that is not yes/no in a secondary stops every action" {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    printf 'multi_instance_enable = true\n' >>"$T/etc/postfix-a/main.cf"
+    pfm_backdate "$T/etc/postfix-a/main.cf"
+    run -1 PM -e deport -i "$T/etc/postfix-a"
+    [ "$output" = "postmulti: fatal: Unexpected $T/etc/postfix-a/main.cf entry: multi_instance_enable = true" ]
+    run -1 PM -e import -I postfix-x
+    [ "$output" = "postmulti: fatal: Unexpected $T/etc/postfix-a/main.cf entry: multi_instance_enable = true" ]
+}
+
+@test "EXTENSION destroy finishes a destroy killed after its commit point (only main.cf left) and exits 0" {
+    lc_tree
+    local d=$T/etc/postfix-gone
+    mkdir "$d"
+    printf '%s\n' "queue_directory = $T/spool/postfix-gone" "data_directory = $T/lib/postfix-gone" \
+        'multi_instance_name = postfix-gone' >"$d/main.cf"
+    run -0 PM -e destroy -i postfix-gone
+    [ "$output" = "postmulti: warning: $d: already destroyed; removed the main.cf it left" ]
+    [ ! -e "$d" ]
+    # by path, with another file left in the directory
+    mkdir "$d"
+    printf 'queue_directory = /nonexistent/q\ndata_directory = /nonexistent/d\n' >"$d/main.cf"
+    : >"$d/keep"
+    run -0 PM -e destroy -i "$d"
+    [ "${lines[0]}" = "postmulti: warning: $d: already destroyed; removed the main.cf it left" ]
+    [ "${lines[1]}" = "postmulti: warning: $d: please verify contents and remove by hand" ]
+    [ -f "$d/keep" ] && [ ! -e "$d/main.cf" ]
+    rm -r "$d"
+    # not a leftover: master.cf there, queue directory there, another
+    # name, or listed: Postfix's message, nothing removed
+    mkdir "$d"
+    printf 'multi_instance_name = postfix-gone\n' >"$d/main.cf"
+    : >"$d/master.cf"
+    run -1 PM -e destroy -i gone
+    [ "$output" = "postmulti: fatal: No instance named gone" ]
+    rm "$d/master.cf"
+    printf 'queue_directory = %s\n' "$T/spool/postfix" >>"$d/main.cf"
+    run -1 PM -e destroy -i gone
+    [ "$output" = "postmulti: fatal: No instance named gone" ]
+    printf 'queue_directory = /nonexistent\nmulti_instance_name = postfix-other\n' >>"$d/main.cf"
+    run -1 PM -e destroy -i gone
+    [ "$output" = "postmulti: fatal: No instance named gone" ]
+    [ -f "$d/main.cf" ]
+    run -1 PM -e destroy -i nosuch
+    [ "$output" = "postmulti: fatal: No instance named nosuch" ]
+}
+
+@test "EXTENSION re-running a completed action: the documented results" {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    run -1 PM -e create -I postfix-a
+    [ "$output" = "postmulti: fatal: new config_directory=$T/etc/postfix-a is already in use by instance $T/etc/postfix-a, config_directory=$T/etc/postfix-a" ]
+    run -0 PM -e enable -i a
+    run -0 PM -e enable -i a
+    run -0 PM -e assign -i a -I postfix-a
+    [ "$output" = "" ]
+    run -0 PM -e disable -i a
+    run -0 PM -e deport -i a
+    run -1 PM -e deport -i a
+    [ "$output" = "postmulti: fatal: No instance named a" ]
+    run -0 PM -e import -I postfix-a
+    run -1 PM -e import -I postfix-a
+    [ "$output" = "postmulti: fatal: new config_directory=$T/etc/postfix-a is already in use by instance $T/etc/postfix-a, config_directory=$T/etc/postfix-a" ]
+    run -0 PM -e destroy -i a
+    run -1 PM -e destroy -i a
+    [ "$output" = "postmulti: fatal: No instance named a" ]
+}
+
+@test "EXTENSION hostile -I -G -i and name=value: refused with Postfix's messages or stored literally, never run" {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    local c=$T/canary v long
+    long=postfix-$(printf 'x%.0s' $(seq 10000))
+    for v in "\$(touch $c)" "\`touch $c\`" "a;touch $c" "a'b" 'a"b' "a b" "a	b" \
+        "a
+b" '*' "postfix-\$(touch $c)" "postfix-a;touch$c"; do
+        run -1 PM -e create -I "$v"
+        [ "$output" = "postmulti: fatal: Unsafe characters in new instance name: '$v'" ]
+        run -1 PM -e create -I postfix-z -G "$v"
+        [ "$output" = "postmulti: fatal: Unsafe characters in '-G $v'" ]
+        run -1 PM -e enable -i "$v"
+        [ "$output" = "postmulti: fatal: No instance named $v" ]
+        run -1 PM -e create -I postfix-z -i "$v"
+        [ "$output" = "postmulti: fatal: No matching secondary instances" ]
+        run -1 PM -e import "config_directory=/x/$v"
+        [[ "$output" == "postmulti: fatal: Unsafe characters in 'config_directory=/x/"* ]]
+        [ "${#lines[@]}" -eq 1 ]
+        run -1 PM -e create -I postfix-z "queue_directory=/x/$v"
+        [[ "$output" == "postmulti: fatal: Unsafe characters in 'queue_directory=/x/"* ]]
+        run -1 PM -e create "config_directory=$v"
+        [ "$output" = "postmulti: fatal: Parameter setting 'config_directory' is not an absolute path" ]
     done
-    run -0 "$POSTCONF" -c "$P" -n
-    [ "$(ls -d "$T"/etc/postfix-c* | wc -l)" = 20 ]
+    # a leading "-" is an argument, not an option: refused, or stored
+    run -1 PM -e create -I -x
+    [ "$output" = "postmulti: fatal: New instance name must start with 'postfix-'" ]
+    run -0 PM -e assign -i a -G -x
+    run -0 "$POSTCONF" -c "$T/etc/postfix-a" -h multi_instance_group
+    [ "$output" = "-x" ]
+    run -1 PM -e enable -i -x
+    [ "$output" = "postmulti: fatal: No instance named -x" ]
+    # glob characters are literal: no file named by a pattern is touched
+    run -1 PM -e destroy -i '/*'
+    [ "$output" = "postmulti: fatal: No instance named /*" ]
+    # 10,000 characters: stored literally in a group; as a name, the
+    # directory name is too long for the helper's mkdir
+    run -0 PM -e assign -i a -G "${long#postfix-}"
+    run -0 "$POSTCONF" -c "$T/etc/postfix-a" -h multi_instance_group
+    [ "$output" = "${long#postfix-}" ]
+    run -1 PM -e create -I "$long"
+    [ ! -e "$c" ]
+    run -0 PM -l
+    [ "${#lines[@]}" -eq 2 ]
+    [ "$(ls "$T")" = "etc
+lib
+spool" ]
+    [ "$(ls "$T/etc")" = "postfix
+postfix-a" ]
 }
