@@ -443,16 +443,15 @@ $F Instance '$D' is still listed: remove what is left by hand, then destroy it a
     [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = " ]
 }
 
-@test "paths with blanks, quotes, backquotes, ; and * are single words, never run" {
-    # ($ is Postfix's macro character in main.cf: not a valid path.)
-    local odd="$R/a b/\`touch $R/canary\`;touch $R/canary;'x\"*"
-    D=$odd/cf Q=$odd/q A=$odd/d
-    LIST=$D ps create multi_instance_name='postfix-`touch canary`'
-    [ "$status" = 0 ]
-    [ -f "$D/master.cf" ] && [ -d "$Q/maildrop" ]
-    [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = $D" ]
-    LIST='' ps deport
-    [ "$status" = 0 ]
-    [ "$(tail -n 1 "$P/main.cf")" = "alternate_config_directories = $D" ]
-    [ ! -e "$R/canary" ] && [ ! -e canary ]
+@test "names and groups with quotes, backquotes, ; and * are stored literally, never run" {
+    # (Paths are quoted too, but Postfix's own post-install evaluates
+    # them: the front end must refuse odd paths.)
+    inst a
+    cd "$R"
+    local n="postfix-\`touch canary\`;touch canary;'x\"*|&" g='* $(touch canary)'
+    ps assign multi_instance_name="$n" multi_instance_group="$g"
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ "$(grep '^multi_instance_[gn]' "$D/main.cf")" = "multi_instance_group = $g
+multi_instance_name = $n" ]
+    [ ! -e "$R/canary" ] && [ ! -e "$D/canary" ]
 }
