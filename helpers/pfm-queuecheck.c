@@ -84,10 +84,33 @@ static const char *const known_subdirs[] = {
 
 #define NKNOWN (sizeof(known_subdirs) / sizeof(known_subdirs[0]))
 
+/* The path of the directory or entry being looked at, for messages:
+ * names are pushed on the way down and popped on the way back.  It
+ * and the printable copies live in static storage, so that a fatal
+ * error leaves nothing unreachable behind. */
+static struct buf path;
+static struct buf shown[2];
+
+/* The directory streams being read, one per level: closed at exit,
+ * also after a fatal error (a clean valgrind leak check). */
+static DIR *open_dirs[MAX_DEPTH + 1];
+
+/* close_dirs - at exit, close the directory streams still open */
+static void close_dirs(void)
+{
+    size_t i;
+
+    for (i = 0; i <= MAX_DEPTH; i++)
+        if (open_dirs[i] != NULL) {
+            (void) closedir(open_dirs[i]);
+            open_dirs[i] = NULL;
+        }
+}
+
 static void usage(void) PFM_NORETURN;
-static void fatal_path(const char *, const char *) PFM_NORETURN;
-static void fatal_errno(const char *, const char *, int) PFM_NORETURN;
-static void fatal_kind(int, const char *, const char *, int) PFM_NORETURN;
+static void fatal_path(const char *) PFM_NORETURN;
+static void fatal_errno(const char *, int) PFM_NORETURN;
+static void fatal_kind(int, const char *, int) PFM_NORETURN;
 
 /* usage - report how to call us and exit 1 */
 static void usage(void)
@@ -95,55 +118,64 @@ static void usage(void)
     msg_fatal("%s", USAGE);
 }
 
-/* show - a printable copy of a path for a message (caller frees) */
-static char *show(const char *path)
+/* show - a printable copy of s for a message; slot 0 or 1, so that
+ * one message can show two strings */
+static const char *show(int slot, const char *s)
 {
-    return msg_printable(xstrdup(path));
+    buf_reset(&shown[slot]);
+    buf_adds(&shown[slot], s);
+    return msg_printable(shown[slot].s);
 }
 
-/* join - "a/b" in a new string */
-static char *join(const char *a, const char *b)
+/* path_push - append "/name" to the current path; returns the length
+ * to give path_pop */
+static size_t path_push(const char *name)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = xmalloc(la + 1 + lb + 1);
+    size_t len = path.len;
 
-    memcpy(p, a, la);
-    p[la] = '/';
-    memcpy(p + la + 1, b, lb + 1);
-    return p;
+    buf_addc(&path, '/');
+    buf_adds(&path, name);
+    return len;
 }
 
-/* fatal_path - "PATH TEXT", PATH made printable */
-static void fatal_path(const char *path, const char *text)
+/* path_pop - back to the path before path_push */
+static void path_pop(size_t len)
 {
-    msg_fatal("%s %s", show(path), text);
+    path.len = len;
+    path.s[len] = '\0';
 }
 
-/* fatal_errno - "OP PATH: strerror", PATH made printable */
-static void fatal_errno(const char *op, const char *path, int err)
+/* fatal_path - "PATH TEXT" for the current path */
+static void fatal_path(const char *text)
 {
-    msg_fatal("%s %s: %s", op, show(path), strerror(err));
+    msg_fatal("%s %s", show(0, path.s), text);
 }
 
-/* fatal_kind - explain why PATH, which we wanted as a directory, is not
- * one; called after an open failed with err */
-static void fatal_kind(int dirfd, const char *name, const char *path,
-                       int err)
+/* fatal_errno - "OP PATH: strerror" for the current path */
+static void fatal_errno(const char *op, int err)
+{
+    msg_fatal("%s %s: %s", op, show(0, path.s), strerror(err));
+}
+
+/* fatal_kind - explain why NAME under DIRFD (the current path), which
+ * we wanted as a directory, is not one; after an open failed with err */
+static void fatal_kind(int dirfd, const char *name, int err)
 {
     struct stat st;
 
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (S_ISLNK(st.st_mode))
-            fatal_path(path, "is a symbolic link");
+            fatal_path("is a symbolic link");
         if (!S_ISDIR(st.st_mode))
-            fatal_path(path, "is not a directory");
+            fatal_path("is not a directory");
     }
-    fatal_errno("open", path, err);
+    fatal_errno("open", err);
 }
 
-/* open_dir - open NAME under DIRFD as a directory, never through a
- * symbolic link; -1 when it does not exist, fatal on anything else */
-static int open_dir(int dirfd, const char *name, const char *path)
+/* open_dir - open NAME under DIRFD (the current path) as a directory,
+ * never through a symbolic link; -1 when it does not exist, fatal on
+ * anything else */
+static int open_dir(int dirfd, const char *name)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
                     | O_CLOEXEC);
@@ -154,7 +186,7 @@ static int open_dir(int dirfd, const char *name, const char *path)
         return -1;
     /* O_NOFOLLOW on a symbolic link: ELOOP (POSIX), EMLINK (BSD);
      * O_DIRECTORY on a non-directory: ENOTDIR. */
-    fatal_kind(dirfd, name, path, errno);
+    fatal_kind(dirfd, name, errno);
 }
 
 /* queue_name_ok - a name Postfix gives a queue file: a queue ID
@@ -201,27 +233,27 @@ static mode_t entry_mode(const struct dirent *de)
     return 0;
 }
 
-/* count_dir - count the queue files in the open directory FD (PATH in
- * messages) and its hash subdirectories; closes FD */
-static unsigned long count_dir(int fd, const char *path, int depth)
+/* count_dir - count the queue files in the open directory FD (the
+ * current path) and its hash subdirectories; closes FD */
+static unsigned long count_dir(int fd, int depth)
 {
     DIR *dp;
     struct dirent *de;
     unsigned long n = 0;
 
-    if ((dp = fdopendir(fd)) == NULL)
-        fatal_errno("open", path, errno);
+    if ((dp = open_dirs[depth] = fdopendir(fd)) == NULL)
+        fatal_errno("open", errno);
     for (;;) {
         const char *name;
         struct stat st;
         mode_t mode;
-        char *sub;
+        size_t len;
         int subfd;
 
         errno = 0;
         if ((de = readdir(dp)) == NULL) {
             if (errno != 0)
-                fatal_errno("read directory", path, errno);
+                fatal_errno("read directory", errno);
             break;
         }
         name = de->d_name;
@@ -232,101 +264,96 @@ static unsigned long count_dir(int fd, const char *path, int depth)
             if (fstatat(dirfd(dp), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT)
                     continue;   /* moved on by a running Postfix */
-                sub = join(path, name);
-                fatal_errno("stat", sub, errno);
+                (void) path_push(name);
+                fatal_errno("stat", errno);
             }
             mode = st.st_mode;
         }
-        if (S_ISREG(mode)) {
-            if (!queue_name_ok(name)) {
-                sub = join(path, name);
-                fatal_path(sub, "is not a queue file (unexpected name)");
-            }
+        if (S_ISREG(mode) && queue_name_ok(name)) {
             n++;
             continue;
         }
-        sub = join(path, name);
+        len = path_push(name);
+        if (S_ISREG(mode))
+            fatal_path("is not a queue file (unexpected name)");
         if (S_ISLNK(mode))
-            fatal_path(sub, "is a symbolic link");
+            fatal_path("is a symbolic link");
         if (!S_ISDIR(mode))
-            fatal_path(sub, "is not a queue file (not a regular file)");
+            fatal_path("is not a queue file (not a regular file)");
         if (!hash_name_ok(name))
-            fatal_path(sub, "is not a hash directory (unexpected name)");
+            fatal_path("is not a hash directory (unexpected name)");
         if (depth >= MAX_DEPTH)
-            fatal_path(sub, "is nested too deep for a hash directory");
-        if ((subfd = open_dir(dirfd(dp), name, sub)) >= 0)
-            n += count_dir(subfd, sub, depth + 1);
-        free(sub);
+            fatal_path("is nested too deep for a hash directory");
+        if ((subfd = open_dir(dirfd(dp), name)) >= 0)
+            n += count_dir(subfd, depth + 1);
+        path_pop(len);
     }
     closedir(dp);
+    open_dirs[depth] = NULL;
     return n;
 }
 
 /* looks_like_queue - does the open directory FD hold at least one of
  * the subdirectories Postfix makes there, or nothing at all? */
-static int looks_like_queue(int fd, const char *path)
+static int looks_like_queue(int fd)
 {
     DIR *dp;
     struct dirent *de;
-    int dup_fd, empty = 1;
+    int dup_fd, seen = 0, known = 0;
     size_t i;
 
     /* fdopendir takes the descriptor: give it a copy. */
-    if ((dup_fd = dup(fd)) < 0 || (dp = fdopendir(dup_fd)) == NULL)
-        fatal_errno("open", path, errno);
-    for (;;) {
+    if ((dup_fd = dup(fd)) < 0
+        || (dp = open_dirs[0] = fdopendir(dup_fd)) == NULL)
+        fatal_errno("open", errno);
+    while (!known) {
         errno = 0;
         if ((de = readdir(dp)) == NULL) {
             if (errno != 0)
-                fatal_errno("read directory", path, errno);
+                fatal_errno("read directory", errno);
             break;
         }
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        empty = 0;
-        for (i = 0; i < NKNOWN; i++)
-            if (strcmp(de->d_name, known_subdirs[i]) == 0) {
-                closedir(dp);
-                return 1;
-            }
+        seen = 1;
+        for (i = 0; i < NKNOWN && !known; i++)
+            known = strcmp(de->d_name, known_subdirs[i]) == 0;
     }
     closedir(dp);
-    return empty;
+    open_dirs[0] = NULL;
+    return known || !seen;
 }
 
 /* check_queue_dir - count every message queue under QDIR into counts;
  * returns 0 when QDIR does not exist */
 static int check_queue_dir(const char *qdir, unsigned long *counts)
 {
-    char *top, *end;
     int fd, qfd;
-    size_t i;
+    size_t i, len;
 
     /* A trailing '/' would make open() follow a symbolic link. */
-    top = xstrdup(qdir);
-    end = top + strlen(top);
-    while (end > top + 1 && end[-1] == '/')
-        *--end = '\0';
-    fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    buf_adds(&path, qdir);
+    while (path.len > 1 && path.s[path.len - 1] == '/')
+        path.s[--path.len] = '\0';
+    fd = open(path.s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-        if (errno == ENOENT) {
-            free(top);
+        if (errno == ENOENT)
             return 0;
-        }
-        fatal_kind(AT_FDCWD, top, top, errno);
+        fatal_kind(AT_FDCWD, path.s, errno);
     }
-    if (!looks_like_queue(fd, top))
-        fatal_path(top, "is not a Postfix queue directory "
+    if (!looks_like_queue(fd))
+        fatal_path("is not a Postfix queue directory "
                    "(none of the subdirectories that Postfix makes)");
+    /* "/" + "/deferred" would read "//deferred". */
+    if (path.len == 1)
+        path_pop(0);
     for (i = 0; i < NQUEUES; i++) {
-        char *path = join(top, msg_queues[i]);
-
-        if ((qfd = open_dir(fd, msg_queues[i], path)) >= 0)
-            counts[i] = count_dir(qfd, path, 0);
-        free(path);
+        len = path_push(msg_queues[i]);
+        if ((qfd = open_dir(fd, msg_queues[i])) >= 0)
+            counts[i] = count_dir(qfd, 0);
+        path_pop(len);
     }
     close(fd);
-    free(top);
     return 1;
 }
 
@@ -334,29 +361,32 @@ static int check_queue_dir(const char *qdir, unsigned long *counts)
 static char *parsecf_path(const char *argv0)
 {
     const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
-    char *dir, *path;
+    struct buf b;
 
+    buf_init(&b);
     if (slash == NULL)
-        return join(PFM_LIBEXECDIR, PARSECF);
-    dir = xstrndup(argv0, (size_t) (slash - argv0 + (slash == argv0)));
-    path = join(dir, PARSECF);
-    free(dir);
-    return path;
+        buf_adds(&b, PFM_LIBEXECDIR);
+    else
+        buf_addn(&b, argv0, (size_t) (slash - argv0));
+    buf_adds(&b, "/" PARSECF);
+    return b.s;
 }
 
 /* queue_directory - run "pfm-parsecf -c DIR -xh queue_directory" and
  * return its single line (caller frees) */
 static char *queue_directory(const char *argv0, const char *config_dir)
 {
-    char *prog = parsecf_path(argv0);
+    /* Static: reachable still when a fatal error exits. */
+    static char *prog;
+    static struct buf out;
     char *args[8];
     posix_spawn_file_actions_t fa;
-    struct buf out;
     char chunk[4096];
     pid_t pid;
     int pfd[2], err, status;
     ssize_t got;
 
+    prog = parsecf_path(argv0);
     /* -N: its messages then read "pfm-queuecheck: ...", one voice. */
     args[0] = prog;
     args[1] = (char *) "-N";
@@ -375,7 +405,7 @@ static char *queue_directory(const char *argv0, const char *config_dir)
         msg_fatal("posix_spawn_file_actions: %s", strerror(err));
     fflush(stdout);
     if ((err = posix_spawn(&pid, prog, &fa, NULL, args, environ)) != 0)
-        msg_fatal("execute %s: %s", show(prog), strerror(err));
+        msg_fatal("execute %s: %s", show(0, prog), strerror(err));
     posix_spawn_file_actions_destroy(&fa);
     close(pfd[1]);
     buf_init(&out);
@@ -383,7 +413,7 @@ static char *queue_directory(const char *argv0, const char *config_dir)
         if (got < 0) {
             if (errno == EINTR)
                 continue;
-            msg_fatal("read from %s: %s", show(prog), strerror(errno));
+            msg_fatal("read from %s: %s", show(0, prog), strerror(errno));
         }
         if (out.len < MAX_VALUE)
             buf_addn(&out, chunk, (size_t) got);
@@ -396,23 +426,23 @@ static char *queue_directory(const char *argv0, const char *config_dir)
     if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
         exit(1);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        msg_fatal("%s failed to read %s/main.cf (%s %d)", show(prog),
-                  show(config_dir), WIFEXITED(status) ? "exit status"
+        msg_fatal("%s failed to read %s/main.cf (%s %d)", show(0, prog),
+                  show(1, config_dir), WIFEXITED(status) ? "exit status"
                   : "signal", WIFEXITED(status) ? WEXITSTATUS(status)
                   : WIFSIGNALED(status) ? WTERMSIG(status) : -1);
     if (out.len >= MAX_VALUE)
         msg_fatal("%s/main.cf: queue_directory is too long",
-                  show(config_dir));
+                  show(1, config_dir));
     if (out.len > 0 && out.s[out.len - 1] == '\n')
         out.s[--out.len] = '\0';
     if (strlen(out.s) != out.len || strchr(out.s, '\n'))
         msg_fatal("%s/main.cf: queue_directory is not one line",
-                  show(config_dir));
+                  show(1, config_dir));
     if (out.len == 0)
-        msg_fatal("%s/main.cf: queue_directory is empty", show(config_dir));
+        msg_fatal("%s/main.cf: queue_directory is empty", show(1, config_dir));
     if (out.s[0] != '/')
         msg_fatal("%s/main.cf: queue_directory is not an absolute path: %s",
-                  show(config_dir), show(out.s));
+                  show(1, config_dir), show(0, out.s));
     free(prog);
     return out.s;
 }
@@ -422,10 +452,20 @@ int main(int argc, char **argv)
     const char *config_dir = NULL, *qarg = NULL;
     char *qdir;
     unsigned long counts[NQUEUES];
-    int ch, full = 0;
+    int ch, fd, full = 0;
     size_t i;
 
     msg_init("pfm-queuecheck");
+    /* A closed stdout would make our pipe descriptor 1, which the
+     * child's dup2/close dance then loses: keep 0, 1, 2 taken. */
+    for (fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+            msg_fatal("open /dev/null: %s", strerror(errno));
+    buf_init(&path);
+    buf_init(&shown[0]);
+    buf_init(&shown[1]);
+    if (atexit(close_dirs) != 0)
+        msg_fatal("atexit: cannot register");
     opterr = 0;                 /* one usage message, ours */
     while ((ch = getopt(argc, argv, "c:q:")) != -1) {
         switch (ch) {
@@ -465,5 +505,8 @@ int main(int argc, char **argv)
     if (fflush(stdout) != 0 || ferror(stdout))
         msg_fatal("write standard output: %s", strerror(errno));
     free(qdir);
+    buf_free(&path);
+    buf_free(&shown[0]);
+    buf_free(&shown[1]);
     return full ? 2 : 0;
 }

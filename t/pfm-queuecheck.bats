@@ -295,6 +295,9 @@ wait_files() {
     [ "$output" = "hold 1" ] && [ "$stderr" = "" ]
     MAIL_CONFIG=$T/cf run -2 "$QC"
     [ "$output" = "hold 1" ]
+    # Started with stdout closed, the pipe from pfm-parsecf still works.
+    run -2 --separate-stderr sh -c '"$1" -c "$2" >&-' sh "$QC" "$T/cf"
+    [ "$output" = "" ] && [ "$stderr" = "" ]
 }
 
 @test "-c: a main.cf that cannot be read, or a bad queue_directory, is cannot tell" {
