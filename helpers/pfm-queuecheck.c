@@ -15,8 +15,9 @@
  * With -c (default $MAIL_CONFIG, else the compiled-in
  * PFM_CONFIG_DIRECTORY) the queue directory is the instance's expanded
  * queue_directory, as postconf computes it: we run the pfm-parsecf
- * that sits beside this program ("pfm-parsecf -c DIR -xh
- * queue_directory") rather than repeat its expansion code.  "Beside"
+ * that sits beside this program ("pfm-parsecf -N pfm-queuecheck -c DIR
+ * -xh queue_directory", through a pipe) rather than repeat its
+ * expansion code; -N makes its diagnostics ours.  "Beside"
  * is the directory of argv[0] when argv[0] holds a '/' (so a staged
  * or relocated tree uses its own reader), else the compiled-in
  * PFM_LIBEXECDIR.
@@ -62,6 +63,8 @@
 #define PARSECF "pfm-parsecf"
 #define MAX_DEPTH 16            /* hash levels we are willing to enter */
 #define MAX_VALUE 65536         /* longest queue_directory we accept */
+#define DIGITS "0123456789"
+#define ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_" DIGITS
 
 extern char **environ;
 
@@ -189,23 +192,19 @@ static int open_dir(int dirfd, const char *name)
     fatal_kind(dirfd, name, errno);
 }
 
-/* queue_name_ok - a name Postfix gives a queue file: a queue ID
- * (letters, digits, '_'), or the temporary name of a file being
- * written (digits '.' digits); either way a message */
+/* queue_name_ok - a name Postfix gives a queue file: a queue ID, short
+ * or long (letters, digits, '_'), or the temporary name of a file that
+ * is being written (digits '.' digits); either way a message */
 static int queue_name_ok(const char *s)
 {
-    const char *p;
+    size_t n;
 
-    if (*s == '\0' || *s == '.')
+    if ((n = strspn(s, ID_CHARS)) > 0 && s[n] == '\0')
+        return 1;
+    if ((n = strspn(s, DIGITS)) == 0 || s[n] != '.')
         return 0;
-    for (p = s; *p; p++) {
-        unsigned char c = (unsigned char) *p;
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '_' || c == '.'))
-            return 0;
-    }
-    return p - s <= 255;
+    s += n + 1;
+    return (n = strspn(s, DIGITS)) > 0 && s[n] == '\0';
 }
 
 /* hash_name_ok - a hash subdirectory: one upper-case hex digit */

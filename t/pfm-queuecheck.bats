@@ -226,10 +226,12 @@ wait_files() {
     run -1 "$QC" -q "$Q"
     [ "$output" = "pfm-queuecheck: fatal: $Q/hold/README~ is not a queue file (unexpected name)" ]
     rm "$Q/hold/README~"
-    put "$Q/hold/.A0001"
-    run -1 "$QC" -q "$Q"
-    [ "$output" = "pfm-queuecheck: fatal: $Q/hold/.A0001 is not a queue file (unexpected name)" ]
-    rm "$Q/hold/.A0001"
+    for f in .A0001 A0001.1 123. .123 1.2.3 A-B; do
+        put "$Q/hold/$f"
+        run -1 "$QC" -q "$Q"
+        [ "$output" = "pfm-queuecheck: fatal: $Q/hold/$f is not a queue file (unexpected name)" ]
+        rm "$Q/hold/$f"
+    done
     put "$Q/incoming/"$'bad\001\033[31mname\xff'
     run -1 "$QC" -q "$Q"
     [ "$output" = "pfm-queuecheck: fatal: $Q/incoming/bad??[31mname? is not a queue file (unexpected name)" ]
