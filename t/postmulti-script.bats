@@ -361,6 +361,39 @@ alternate_config_directories = $D" ]
     diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
 }
 
+@test "destroy refuses an instance whose queue holds mail, naming queues and counts" {
+    inst a
+    mkdir -p "$Q/deferred/4"
+    : >"$Q/deferred/4/4ABCDEF0123"
+    : >"$Q/hold/4BCDEF01234"
+    : >"$Q/hold/5BCDEF01234"
+    cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    tree "$R" >"$BATS_TEST_TMPDIR/tree"
+    LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F Instance '$D' has queued mail: deferred 1, hold 2" ]
+    diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    # Cannot tell (an unexpected file): refused too.
+    rm "$Q/deferred/4/4ABCDEF0123" "$Q"/hold/*
+    mkdir "$Q/active/x"
+    LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "${lines[0]%%:*}" = pfm-queuecheck ]
+    [ "${lines[1]}" = "$F Instance '$D': cannot tell whether its queue is empty" ]
+    [ "${#lines[@]}" = 2 ]
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+}
+
+@test "deport warns when the queue holds mail, and deports" {
+    inst a
+    : >"$Q/maildrop/123.456"
+    LIST='' ps deport
+    [ "$status" = 0 ]
+    [ "$output" = "$W Instance '$D' has queued mail: maildrop 1" ]
+    [ "$(tail -n 1 "$P/main.cf")" = "alternate_config_directories = $D" ]
+}
+
 @test "destroy never follows a symbolic link: refused before any change" {
     inst a
     mkdir -p "$R/victim/sub"
