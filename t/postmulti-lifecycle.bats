@@ -183,7 +183,7 @@ pm -e create -I postfix-e -i postfix-a
 pm -e create -I postfix-f -i /etc/postfix-c9
 pm -e create -I postfix-g -i b -G g2
 pm -l
-par -e create -I postfix-a -- -e create -I postfix-x -g nosuch -- \
+par -e create -I postfix-x -g nosuch -- \
     -e create -I postfix-x -i nosuch -- \
     -e create -I postfix-x queue_directory=/var/spool/postfix-a -- \
     -e create -I postfix-x config_directory=/usr/sbin -- \
@@ -212,8 +212,7 @@ pm -e import config_directory=/etc/postfix-a
 pm -e deport -i /etc/postfix-a
 pm -e import -I postfix-n -G gn config_directory=/etc/postfix-a -a
 pm -l
-par -e import -I postfix-b -- -e import config_directory=/etc/postfix-b -- \
-    -e import -- -e import queue_directory=/x -- \
+par -e import -- -e import queue_directory=/x -- \
     -e deport -- -e deport -i - -- -e deport -i nosuch -- -e deport -g ga -- \
     -e import -I postfix-q config_directory=/etc/postfix-b
 '
@@ -559,8 +558,15 @@ yes" ]
 
 @test "EXTENSION re-running a completed action: the documented results" {
     lc_tree
+    run -0 PM -e create -I postfix-a -G ga
+    # the same create again completes (set-permissions) and exits 0;
+    # another request for the same directory is Postfix's refusal
+    run -0 PM -e create -I postfix-a -G ga
+    [ "$output" = "" ]
     run -0 PM -e create -I postfix-a
-    run -1 PM -e create -I postfix-a
+    run -1 PM -e create -I postfix-a -G other
+    [ "$output" = "postmulti: fatal: new config_directory=$T/etc/postfix-a is already in use by instance $T/etc/postfix-a, config_directory=$T/etc/postfix-a" ]
+    run -1 PM -e create -I postfix-a queue_directory="$T/spool/elsewhere"
     [ "$output" = "postmulti: fatal: new config_directory=$T/etc/postfix-a is already in use by instance $T/etc/postfix-a, config_directory=$T/etc/postfix-a" ]
     run -0 PM -e enable -i a
     run -0 PM -e enable -i a
@@ -568,11 +574,17 @@ yes" ]
     [ "$output" = "" ]
     run -0 PM -e disable -i a
     run -0 PM -e deport -i a
-    run -1 PM -e deport -i a
-    [ "$output" = "postmulti: fatal: No instance named a" ]
+    run -0 PM -e deport -i a
+    [ "$output" = "postmulti: warning: $T/etc/postfix-a: already deported" ]
+    run -0 PM -e deport -i "$T/etc/postfix-a"
+    [ "$output" = "postmulti: warning: $T/etc/postfix-a: already deported" ]
     run -0 PM -e import -I postfix-a
-    run -1 PM -e import -I postfix-a
+    run -0 PM -e import -I postfix-a
+    run -0 PM -e import config_directory="$T/etc/postfix-a"
+    run -1 PM -e import -I postfix-b config_directory="$T/etc/postfix-a"
     [ "$output" = "postmulti: fatal: new config_directory=$T/etc/postfix-a is already in use by instance $T/etc/postfix-a, config_directory=$T/etc/postfix-a" ]
+    run -0 PM -l
+    [ "${#lines[@]}" -eq 2 ]
     run -0 PM -e destroy -i a
     run -1 PM -e destroy -i a
     [ "$output" = "postmulti: fatal: No instance named a" ]
