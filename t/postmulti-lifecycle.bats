@@ -19,6 +19,7 @@
 bats_require_minimum_version 1.5.0
 load helper
 load sandbox
+load lifecycle
 
 REAL_HELPER=/usr/lib/postfix/sbin/postmulti-script
 
@@ -318,54 +319,6 @@ pm -e enable -i -
 
 # ---- pfm's own rules, in -c sandboxes (pfm's -c extension), with
 # Postfix's helper bind-mounted over pfm's in a private mount namespace
-
-# lc_tree - a primary at $P ($T/etc/postfix, queue $T/spool/postfix,
-# data $T/lib/postfix), after "postmulti -e init"
-lc_tree() {
-    T=$BATS_TEST_TMPDIR/sb
-    P=$T/etc/postfix
-    mkdir -p "$P" "$T/spool/postfix" "$T/lib/postfix"
-    local up=$T
-    while [ -n "$up" ]; do
-        chmod o+x "$up" 2>/dev/null || :
-        up=${up%/*}
-    done
-    printf '%s\n' "queue_directory = $T/spool/postfix" \
-        "data_directory = $T/lib/postfix" 'compatibility_level = 3.6' \
-        'master_service_disable = inet' >"$P/main.cf"
-    cp /etc/postfix/master.cf "$P/master.cf"
-    pfm_backdate "$P/main.cf"
-    LCW=$BATS_TEST_TMPDIR/bin
-    mkdir -p "$LCW"
-    local c
-    for c in postconf postfix; do
-        cp "/usr/sbin/$c" "$LCW/$c.real"
-        printf '#!/bin/sh\ntouch -d "2 hours ago" %s/etc/*/main.cf 2>/dev/null\nexec %s "$@"\n' \
-            "$T" "$LCW/$c.real" >"$LCW/$c"
-        chmod 755 "$LCW/$c"
-    done
-    export LCW T P
-    run -0 PM -e init
-}
-
-# lc_ns - CMD...: CMD in a private mount namespace where pfm's helper is
-# Postfix's, and postconf/postfix do not wait for a fresh main.cf
-lc_ns() {
-    unshare -m --propagation private bash -c '
-        mount --bind "$REAL_HELPER" "$PFM_LIBEXEC/postmulti-script" || exit 1
-        for c in postconf postfix; do
-            mount --bind "$LCW/$c" "/usr/sbin/$c" || exit 1
-        done
-        exec "$@"' lc "$@"
-}
-
-PM() { lc_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$P" "$@"; }
-
-# snap - a listing of everything under $T (what must not change)
-snap() {
-    find "$T" -path "$P/postmulti.lock" -prune -o -printf '%p %y %u %g %m %s\n' | sort
-    cat "$P/main.cf"
-}
 
 @test "EXTENSION init names pfm's postmulti by absolute path when it is not \$command_directory/postmulti" {
     lc_tree
