@@ -1,11 +1,13 @@
 #!/bin/sh
 #
 # tools/demo.sh - pfm's main job, shown in a throwaway sandbox with the
-# real Postfix.  Run as root from the top of a built tree (after
-# ./configure && make).  Nothing outside a fresh temporary directory is
-# touched: the primary instance lives there too (pfm's -c extension),
-# no port is bound (master_service_disable = inet), and every daemon
-# started is stopped before the directory is removed.
+# real Postfix: a whole life cycle with "postmulti -e" (init, create,
+# enable, start, list, status, stop, disable, destroy).  Run as root
+# from the top of a built tree (after ./configure && make).  Nothing
+# outside a fresh temporary directory is touched: the primary instance
+# lives there too (pfm's -c extension), no port is bound
+# (master_service_disable = inet), and every daemon started is stopped
+# before the directory is removed.
 
 unset CDPATH
 LC_ALL=C
@@ -63,42 +65,46 @@ show() {
 step() { show ok "$@"; }
 fails() { show fails "$@"; }
 
-# instance - make one instance: DIR NAME GROUP ENABLE
-instance() {
-    q=$T/spool/${1##*/} l=$T/lib/${1##*/}
-    mkdir -p "$1" "$q" "$l" || fatal "mkdir for $1"
-    cp /etc/postfix/master.cf "$1/master.cf" || fatal "no /etc/postfix/master.cf"
-    : >"$1/main.cf"
-    # All settings in one locked, atomic edit, as postconf -e would write.
-    "$lock" -c "$1" -e "compatibility_level = 3.6" \
-        "queue_directory = $q" "data_directory = $l" \
-        "master_service_disable = inet" "maillog_file = $T/maillog" \
-        "maillog_file_prefixes = $T" "multi_instance_name = $2" \
-        "multi_instance_group = $3" "multi_instance_enable = $4" ||
-        fatal "pfm-lock failed for $1"
-    postfix -c "$1" set-permissions >"$T/out" 2>&1 ||
-        { cat "$T/out"; fatal "postfix set-permissions failed for $1"; }
-}
-
 printf 'pfm demo: sandbox in %s (shown as \044T below)\n' "$T"
-instance "$P" "" "" yes
-instance "$T/etc/postfix-mx1" postfix-mx1 mx yes
-instance "$T/etc/postfix-mx2" postfix-mx2 mx yes
-instance "$T/etc/postfix-test" postfix-test "" no
+# The primary instance: everything under $T, no port bound, a log file.
+mkdir -p "$P" "$T/spool/postfix" "$T/lib/postfix" || fatal "mkdir"
+cp /etc/postfix/master.cf "$P/master.cf" || fatal "no /etc/postfix/master.cf"
+: >"$P/main.cf"
+logset="maillog_file = $T/maillog"
+# All settings in one locked, atomic edit, as postconf -e would write.
+"$lock" -c "$P" -e "compatibility_level = 3.6" \
+    "queue_directory = $T/spool/postfix" "data_directory = $T/lib/postfix" \
+    "master_service_disable = inet" "$logset" "maillog_file_prefixes = $T" ||
+    fatal "pfm-lock failed for $P"
+postfix -c "$P" set-permissions >"$T/out" 2>&1 ||
+    { cat "$T/out"; fatal "postfix set-permissions failed for $P"; }
+started=$P
+: >"$T/maillog"
 
-printf '\nThe primary lists its secondaries (pfm-lock edits main.cf):\n'
-step "$lock" -c "$P" -e "multi_instance_directories = $T/etc/postfix-mx1 $T/etc/postfix-mx2 $T/etc/postfix-test" \
-    "multi_instance_wrapper = $T/pfm/libexec/pfm/postfix-wrapper"
+printf '\nPrepare the primary for instances, then create two (their\n'
+printf 'directories are derived from the primary'"'"'s: \044T/etc/postfix -> \044T/etc/postfix-mx):\n'
+step "$postmulti" -c "$P" -e init
+step "$postmulti" -c "$P" -e create -I postfix-mx -G mta
+step "$postmulti" -c "$P" -e create -I postfix-test
 step "$parsecf" -c "$P" -n
-step "$parsecf" -c "$T/etc/postfix-mx1" -x -h syslog_name queue_directory
+step "$parsecf" -c "$T/etc/postfix-mx" -n queue_directory data_directory \
+    multi_instance_name multi_instance_group multi_instance_enable
+for d in "$T/etc/postfix-mx" "$T/etc/postfix-test"; do
+    # their log goes to the same file
+    "$lock" -c "$d" -e "$logset" "maillog_file_prefixes = $T" ||
+        fatal "pfm-lock failed for $d"
+done
+started="$P $T/etc/postfix-mx $T/etc/postfix-test"
+
+printf '\nEnable postfix-mx; postfix-test stays disabled.  Errors are Postfix'"'"'s:\n'
+step "$postmulti" -c "$P" -e enable -i mx
+fails "$postmulti" -c "$P" -e destroy -i mx
+fails "$postmulti" -c "$P" -e create -I postfix-new queue_directory="$T/spool/postfix-mx"
 
 printf '\nList the instances: name, group, enabled, config directory:\n'
 step "$postmulti" -c "$P" -l
-step "$postmulti" -c "$P" -l -g mx -R
+step "$postmulti" -c "$P" -l -g mta
 step "$postmulti" -c "$P" -l -j
-
-started="$P $T/etc/postfix-mx1 $T/etc/postfix-mx2 $T/etc/postfix-test"
-: >"$T/maillog"
 
 # log - what the instances logged since the last call (their logtags
 # show which instance did what, in which order)
@@ -116,23 +122,23 @@ log
 # The command is for the instance shell, not this one.
 # shellcheck disable=SC2016
 step "$postmulti" -c "$P" -x sh -c 'printf "%-12s %-6s master pid %s\n" "${multi_instance_name:--}" "$multi_instance_enable" "$(cat "$queue_directory/pid/master.pid" 2>/dev/null | tr -d " ")"'
-step "$postmulti" -c "$P" -g mx -p status
+step "$postmulti" -c "$P" -g mta -p status
 log
 printf '\n"status" runs everywhere; the disabled instance is not running:\n'
-fails "$postmulti" -c "$P" -i postfix-test -p status
-log
-
-printf '\nReload the "mx" group only, then stop everything (reverse order,\n'
-printf 'the disabled instance skipped):\n'
-step "$postmulti" -c "$P" -g mx -p reload
-log
-step "$postmulti" -c "$P" -p stop
-log
 fails "$postmulti" -c "$P" -p status
 log
 
-printf '\nErrors are Postfix'"'"'s own:\n'
-fails "$postmulti" -c "$P" -l -p
-fails "$postmulti" -c "$P" -p
+printf '\nStop everything: reverse order (postfix-mx before the primary), the\n'
+printf 'disabled instance skipped:\n'
+step "$postmulti" -c "$P" -p stop
+log
+
+printf '\nDisable and destroy both instances; the primary stays:\n'
+step "$postmulti" -c "$P" -e disable -i mx
+step "$postmulti" -c "$P" -e destroy -i mx
+step "$postmulti" -c "$P" -e destroy -i postfix-test
+step "$postmulti" -c "$P" -l
+step ls "$T/etc" "$T/spool" "$T/lib"
+started=
 
 printf '\ndemo: done; removing %s\n' "$T"
