@@ -74,7 +74,11 @@ if [ -n "${LC_DUMPENV:-}" ]; then
     helper=$ns/bin/helper
     mount --bind "$helper" /usr/lib/postfix/sbin/postmulti-script || exit 1
 fi
-if [ "$side" = pfm ]; then
+if [ "$side" = pfm ] && [ -n "${LC_PFM_HELPER:-}" ]; then
+    # end to end: pfm's postmulti with pfm's own helper
+    mount --bind "$PFM_SBIN/postmulti" /usr/sbin/postmulti || exit 1
+    export PFM_SYSLOG=no
+elif [ "$side" = pfm ]; then
     mount --bind "$helper" "$PFM_LIBEXEC/postmulti-script" &&
         mount --bind "$PFM_SBIN/postmulti" /usr/sbin/postmulti || exit 1
     export PFM_SYSLOG=no
@@ -150,7 +154,7 @@ DRIVER
 
 # lc_same - SCENARIO: real and pfm give the same transcript and state
 lc_same() {
-    local scen=$1 d=$BATS_TEST_TMPDIR key cache=${PFM_ORACLE_CACHE:-}
+    local scen=$1 d=$BATS_TEST_TMPDIR key cache=${PFM_ORACLE_CACHE:-$BATS_FILE_TMPDIR/oracle}
     key=lc-$(printf '%s\0' "$scen" "${LC_DUMPENV:-}" "$(cat "$LC_DRIVER")" | cksum | tr ' ' _)
     if [ -n "$cache" ] && [ -f "$cache/$key" ]; then
         cp "$cache/$key" "$d/real"
@@ -173,8 +177,8 @@ lc_same() {
 }
 export REAL_HELPER
 
-@test "create: derived and explicit directories, nameless, every placement form, like real postmulti" {
-    lc_same '
+# The scenarios (bash, run by the driver: pm, par, state).
+SC_CREATE='
 pm -e init
 pm -e create -I postfix-a
 pm -e create -I postfix-b -G g1 -a
@@ -198,10 +202,8 @@ par -e create -I postfix-x -g nosuch -- \
     -e create -I postfix-x -a -g g1 -- -e create -I postfix-a -R
 pm -l
 '
-}
 
-@test "import named and unnamed, deport then import back, like real postmulti" {
-    lc_same '
+SC_IMPORT='
 pm -e init
 pm -e create -I postfix-a -G ga
 pm -e create -I postfix-b
@@ -217,10 +219,8 @@ par -e import -- -e import queue_directory=/x -- \
     -e deport -- -e deport -i - -- -e deport -i nosuch -- -e deport -g ga -- \
     -e import -I postfix-q config_directory=/etc/postfix-b
 '
-}
 
-@test "assign of name and group, '-' clearing, no-op assign; enable/disable; like real postmulti" {
-    lc_same '
+SC_ASSIGN='
 pm -e init
 pm -e create -I postfix-a -G ga
 pm -e assign -i a -I postfix-b
@@ -244,10 +244,8 @@ pm -e disable -i /etc/postfix-a
 pm -e enable -i -
 pm -l
 '
-}
 
-@test "destroy of a stopped, never started instance; refusals; like real postmulti" {
-    lc_same '
+SC_DESTROY='
 pm -e init
 pm -e create -I postfix-a
 pm -e create -I postfix-b -G gb
@@ -261,6 +259,29 @@ pm -e destroy -i gb
 pm -e destroy -i /etc/postfix-b
 pm -l
 '
+
+SC_NOINIT='
+pm -e create -I postfix-a
+pm -e enable -i -
+pm -l
+pm -e init
+pm -e init
+'
+
+@test "create: derived and explicit directories, nameless, every placement form, like real postmulti" {
+    lc_same "$SC_CREATE"
+}
+
+@test "import named and unnamed, deport then import back, like real postmulti" {
+    lc_same "$SC_IMPORT"
+}
+
+@test "assign of name and group, '-' clearing, no-op assign; enable/disable; like real postmulti" {
+    lc_same "$SC_ASSIGN"
+}
+
+@test "destroy of a stopped, never started instance; refusals; like real postmulti" {
+    lc_same "$SC_DESTROY"
 }
 
 @test "create on an existing complete directory without conflicts: listed, like real postmulti" {
@@ -276,13 +297,7 @@ pm -l
 }
 
 @test "actions before init are refused by the helper, like real postmulti" {
-    lc_same '
-pm -e create -I postfix-a
-pm -e enable -i -
-pm -l
-pm -e init
-pm -e init
-'
+    lc_same "$SC_NOINIT"
 }
 
 @test "daemon: destroy of an instance that ran once, like real postmulti (real helper)" {
@@ -295,6 +310,13 @@ for i in 1 2 3 4 5 6 7 8 9 10; do /usr/sbin/postfix -c /etc/postfix-a status 2>/
 pm -e destroy -i a
 pm -l
 '
+}
+
+@test "end to end, pfm's postmulti with pfm's own helper: the same as real postmulti with Postfix's" {
+    local sc
+    for sc in "$SC_CREATE" "$SC_IMPORT" "$SC_ASSIGN" "$SC_DESTROY" "$SC_NOINIT"; do
+        LC_PFM_HELPER=1 lc_same "$sc"
+    done
 }
 
 @test "the helper gets exactly real postmulti's environment (import_environment, MAIL_LOGTAG, PATH, lists, names)" {
