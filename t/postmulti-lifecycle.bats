@@ -327,6 +327,7 @@ pm -e create -I postfix-a -G g1
 pm -e create -I postfix-b -a
 pm -e assign -i a -I - -G -
 pm -e assign -i b -G x
+pm -e assign -i b -G x
 pm -e enable -i postfix-b
 pm -e disable -i b
 pm -e deport -i b
@@ -614,4 +615,27 @@ lib
 spool" ]
     [ "$(ls "$T/etc")" = "postfix
 postfix-a" ]
+}
+
+@test "derived directories follow Postfix's rules for // and for values right under /" {
+    lc_tree
+    # The derived queue directory shows in the conflict with an instance
+    # that already claims it (the helper is false(1): nothing is made).
+    local x=$T/etc/x v want
+    mkdir -p "$x"
+    : >"$x/master.cf"
+    "$PFM_LIBEXEC/pfm-lock" -c "$P" -e "multi_instance_directories = $x"
+    for v in "/pfq:/pfq/postfix-d" "/:/postfix-d" "//:/postfix-d" "/a//b:/a/postfix-d" \
+        "/var/spool/postfix//:/var/spool/postfix-d" "/a/b/c:/a/b/postfix-d"; do
+        want=${v#*:}
+        printf '%s\n' "queue_directory = $want" "data_directory = $T/lib/x" >"$x/main.cf"
+        "$PFM_LIBEXEC/pfm-lock" -c "$P" -e "queue_directory = ${v%%:*}"
+        pfm_backdate "$P/main.cf" "$x/main.cf"
+        REAL_HELPER=/bin/false run -1 PM -e create -I postfix-d
+        [ "$output" = "postmulti: fatal: instance $T/etc/postfix-d, queue_directory=$want conflicts with instance $x, queue_directory=$want" ]
+    done
+    "$PFM_LIBEXEC/pfm-lock" -c "$P" -e "queue_directory = rel"
+    REAL_HELPER=/bin/false run -1 PM -e create -I postfix-d
+    [ "$output" = "postmulti: fatal: Invalid default queue_directory parameter value: 'rel': specify an absolute pathname" ]
+    [ ! -e "$T/etc/postfix-d" ]
 }
