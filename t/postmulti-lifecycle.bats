@@ -137,6 +137,8 @@ state() {
 : >"$out"
 eval "$scen"
 state
+# the wrappers' names as Postfix's own, in messages
+sed -i "s|$ns/bin/\(post[a-z]*\)\.real|/usr/sbin/\1|g" "$out"
 # every master this scenario started
 for p in /var/spool/*/pid/master.pid; do
     [ -f "$p" ] && kill -9 "$(tr -d ' ' <"$p")" 2>/dev/null
@@ -260,6 +262,12 @@ pm -e destroy -i /etc/postfix-b
 pm -l
 '
 
+SC_HELPER='
+pm -e init
+postconf -e multi_instance_enable=YES
+pm -e create -I postfix-x
+pm -l
+'
 SC_NOINIT='
 pm -e create -I postfix-a
 pm -e enable -i -
@@ -300,6 +308,10 @@ pm -l
     lc_same "$SC_NOINIT"
 }
 
+@test "the helper's refusal of multi_instance_enable=YES passes through, like real postmulti" {
+    lc_same "$SC_HELPER"
+}
+
 @test "daemon: destroy of an instance that ran once, like real postmulti (real helper)" {
     lc_same '
 pm -e init
@@ -314,7 +326,8 @@ pm -l
 
 @test "end to end, pfm's postmulti with pfm's own helper: the same as real postmulti with Postfix's" {
     local sc
-    for sc in "$SC_CREATE" "$SC_IMPORT" "$SC_ASSIGN" "$SC_DESTROY" "$SC_NOINIT"; do
+    for sc in "$SC_CREATE" "$SC_IMPORT" "$SC_ASSIGN" "$SC_DESTROY" "$SC_NOINIT" \
+        "$SC_HELPER"; do
         LC_PFM_HELPER=1 lc_same "$sc"
     done
 }
