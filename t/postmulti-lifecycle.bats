@@ -652,3 +652,21 @@ postfix-a" ]
     [ "$output" = "postmulti: fatal: Invalid default queue_directory parameter value: 'rel': specify an absolute pathname" ]
     [ ! -e "$T/etc/postfix-d" ]
 }
+
+@test "EXTENSION with pfm's helper, a broken secondary is deported or destroyed by its path" {
+    pfm_require_stage
+    [ -s "$PFM_LIBEXEC/postmulti-script" ] || pfm_skip "no pfm postmulti-script in the stage"
+    lc_tree
+    export REAL_HELPER=
+    run -0 PM -e create -I postfix-a
+    run -0 PM -e create -I postfix-b
+    rm "$T/etc/postfix-a/main.cf"
+    run -0 PM -e deport -i "$T/etc/postfix-a"
+    run -0 "$POSTCONF" -c "$P" -h multi_instance_directories
+    [ "$output" = "$T/etc/postfix-b" ]
+    rm "$T/etc/postfix-b/main.cf"
+    run -0 PM -e destroy -i "$T/etc/postfix-b"
+    [ ! -e "$T/etc/postfix-b" ]
+    run -0 PM -l
+    [ "$output" = "-               -               y         $P" ]
+}
