@@ -676,3 +676,21 @@ postfix-a" ]
     run -0 PM -l
     [ "$output" = "-               -               y         $P" ]
 }
+
+@test "EXTENSION a listed directory that is not printable ASCII: the list is not rewritten" {
+    lc_tree
+    local x
+    x=$T/etc/$(printf 'postfix-\303\251')
+    mkdir -p "$x"
+    printf '%s\n' "queue_directory = $T/spool/x" "data_directory = $T/lib/x" >"$x/main.cf"
+    : >"$x/master.cf"
+    "$PFM_LIBEXEC/pfm-lock" -c "$P" -e "multi_instance_directories = $x"
+    pfm_backdate "$P/main.cf" "$x/main.cf"
+    local before
+    before=$(snap)
+    run -1 PM -e create -I postfix-n
+    [ "$output" = "postmulti: fatal: cannot rewrite multi_instance_directories: a listed directory is not printable ASCII" ]
+    [ "$before" = "$(snap)" ]
+    # actions that keep the list still work
+    run -0 PM -e enable -i -
+}
