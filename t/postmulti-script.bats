@@ -589,7 +589,8 @@ ct_run() {
     local out=$BATS_TEST_TMPDIR/$1
     mkdir -p "$out"
     sb_ns_start "$BATS_TEST_TMPDIR/ns-$1" || return 1
-    eval "CT_NS_$1=\$SB_NS CT_PID_$1=\$SB_NSPID"
+    # (ct_run may run in the background: teardown reads this file)
+    printf '%s %s\n' "$SB_NS" "$SB_NSPID" >"$BATS_TEST_TMPDIR/ns-$1.pid"
     if [ "$1" = pfm ]; then
         sb_ns mount --bind "$PFM_LIBEXEC/postmulti-script" \
             /usr/lib/postfix/sbin/postmulti-script || return 1
@@ -601,7 +602,8 @@ ct_run() {
 
 # ct_stop - MODE: stop that namespace and its daemons
 ct_stop() {
-    eval "SB_NS=\${CT_NS_$1:-} SB_NSPID=\${CT_PID_$1:-}"
+    [ -f "$BATS_TEST_TMPDIR/ns-$1.pid" ] || return 0
+    read -r SB_NS SB_NSPID <"$BATS_TEST_TMPDIR/ns-$1.pid"
     sb_ns_stop
 }
 
