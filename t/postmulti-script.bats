@@ -490,6 +490,114 @@ multi_instance_name = $n" ]
     [ ! -e "$R/canary" ] && [ ! -e "$D/canary" ]
 }
 
+# killable - a copy of the helper whose every changing command (cp mv
+# rm rmdir mkdir, pfm-lock, postfix) goes through a wrapper that counts
+# it in $KCNT and, at count $KAT, SIGKILLs the helper before running.
+# Sets KH (the helper) and KCMD (its command_directory).
+killable() {
+    local k=$BATS_TEST_TMPDIR/kill c w
+    mkdir -p "$k/bin" "$k/cmd" "$k/lx"
+    cp -a "$PFM_LIBEXEC/." "$k/lx/"
+    sed "s|^pfm_libexec=.*|pfm_libexec='$k/lx'|" "$PFM_LIBEXEC/postmulti-script" \
+        >"$k/lx/postmulti-script"
+    mv "$k/lx/pfm-lock" "$k/lx/pfm-lock.real"
+    for c in /usr/sbin/post*; do ln -s "$c" "$k/cmd/${c##*/}"; done
+    rm "$k/cmd/postfix"
+    for c in cp mv rm rmdir mkdir "$k/lx/pfm-lock" "$k/cmd/postfix"; do
+        case $c in
+        */pfm-lock) w=$c real=$c.real ;;
+        */postfix) w=$c real=/usr/sbin/postfix ;;
+        *) w=$k/bin/$c real=$(command -v "$c") ;;
+        esac
+        printf '%s\n' '#!/bin/sh' \
+            'n=$(($(cat "$KCNT") + 1)); echo "$n" >"$KCNT"' \
+            'if [ "$n" = "${KAT:-0}" ]; then kill -9 "$(cat "$KPID")"; exit 137; fi' \
+            "exec $real \"\$@\"" >"$w"
+        chmod 755 "$w"
+    done
+    KH=$k/lx/postmulti-script KCMD=$k/cmd KBIN=$k/bin
+    chmod 755 "$KH"
+}
+
+# kps - ACTION [VAR=value...]: run the killable helper (as ps does)
+kps() {
+    local action=$1
+    shift
+    echo 0 >"$KCNT"
+    run env -i PATH="$KBIN:$PATH" LANG=C MAIL_LOGTAG=postfix PFM_SYSLOG=no \
+        KCNT="$KCNT" KAT="${KAT:-0}" KPID="$BATS_TEST_TMPDIR/kpid" \
+        MAIL_CONFIG="$P" command_directory="$KCMD" \
+        daemon_directory=/usr/lib/postfix/sbin meta_directory=/etc/postfix \
+        shlib_directory=/usr/lib/postfix config_directory="$D" \
+        queue_directory="$Q" data_directory="$A" \
+        multi_instance_directories="$LIST" "$@" \
+        sh -c 'echo $$ >"$KPID"; exec "$0" -e "$1"' "$KH" "$action"
+}
+
+# fresh - K: a new primary under $BATS_TEST_TMPDIR/kK
+fresh() {
+    local p0=$P
+    R=$BATS_TEST_TMPDIR/k$1
+    P=$R/p
+    mkdir -p "$P"
+    cp "$p0/main.cf" "$p0/master.cf" "$P/"
+}
+
+@test "destroy killed before any one of its changes is completed by a second run" {
+    killable
+    KCNT=$BATS_TEST_TMPDIR/count
+    local k=1 n
+    while :; do
+        fresh "$k"
+        inst a
+        : >"$Q/pid/master.pid"
+        : >"$A/master.lock"
+        mkfifo "$Q/public/qmgr"
+        mkdir -p "$Q/deferred/A"
+        LIST='' KAT=$k kps destroy
+        n=$(cat "$KCNT")
+        [ "$n" -ge "$k" ] || break      # ran to the end: every point done
+        [ "$status" = 137 ] || { echo "K=$k: $status $output"; false; }
+        LIST='' kps destroy
+        [ "$status" = 0 ] || { echo "K=$k rerun: $output"; false; }
+        [ -z "$output" ]
+        [ ! -e "$D" ] && [ ! -e "$Q" ] && [ ! -e "$A" ]
+        [ "$(grep '^multi_instance_directories' "$P/main.cf")" = "multi_instance_directories = " ]
+        k=$((k + 1))
+    done
+    [ "$status" = 0 ] && [ ! -e "$D" ]
+    echo "# $((k - 1)) kill points" >&3
+    [ "$k" -gt 6 ]
+}
+
+@test "create killed before any one of its changes is completed by a second run" {
+    # Each second run lays out a queue (about 2 s): by default every
+    # 7th kill point (1, 8, 15 of 15); PFM_KILL_EVERY=1 tries them all.
+    killable
+    KCNT=$BATS_TEST_TMPDIR/count
+    local k=1 n every=${PFM_KILL_EVERY:-7} tried=0
+    while :; do
+        fresh "$k"
+        target a
+        LIST=$D KAT=$k kps create
+        n=$(cat "$KCNT")
+        [ "$n" -ge "$k" ] || break
+        [ "$status" = 137 ] || { echo "K=$k: $status $output"; false; }
+        pfm_backdate "$P/main.cf" "$D/main.cf" 2>/dev/null || :
+        LIST=$D kps create
+        [ "$status" = 0 ] || { echo "K=$k rerun: $output"; false; }
+        [ "$(grep '^multi_instance_directories' "$P/main.cf")" = "multi_instance_directories = $D" ]
+        grep -q "^queue_directory = $Q\$" "$D/main.cf"
+        cmp /etc/postfix/master.cf.proto "$D/master.cf"
+        [ -d "$Q/maildrop" ] && [ -d "$A" ] && [ ! -e "$D/.tmp" ]
+        tried=$((tried + 1))
+        k=$((k + every))
+    done
+    [ "$status" = 0 ]
+    echo "# $tried of $n kill points" >&3
+    [ "$n" -ge 14 ]
+}
+
 # The contract test.  ct_scenario runs inside a mount namespace: the
 # real postmulti drives whatever postmulti-script is at Postfix's path.
 # Each step prints "### N CMD", the messages ("E: ", stderr on a tty
