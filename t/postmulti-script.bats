@@ -330,6 +330,15 @@ alternate_config_directories = $D" ]
     [ "$(grep '^alternate' "$P/main.cf")" = "alternate_config_directories = " ]
 }
 
+@test "deport of a broken instance (empty queue_directory given) moves it to the alternates" {
+    inst a
+    printf 'broken line\n' >>"$D/main.cf"
+    LIST='' ps deport queue_directory= data_directory=
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ "$(grep -e '^alternate' -e '^multi_instance_dir' "$P/main.cf")" = "multi_instance_directories = 
+alternate_config_directories = $D" ]
+}
+
 @test "enable and disable edit multi_instance_enable only" {
     inst a
     cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
@@ -475,6 +484,27 @@ $F Instance '$D' is still listed: remove what is left by hand, then destroy it a
     [ ! -e "$D" ]
     [ -d "$q/maildrop" ]   # its queue is unknown: untouched
     [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = " ]
+}
+
+@test "destroy of a listed directory that is gone unlists it" {
+    inst a
+    rm -r "$D"
+    LIST='' ps destroy queue_directory= data_directory=
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = " ]
+    [ -d "$Q/maildrop" ]
+}
+
+@test "destroy of an instance without main.cf keeps a directory holding more" {
+    inst a
+    rm "$D/main.cf"
+    : >"$D/transport"
+    LIST='' ps destroy queue_directory= data_directory=
+    [ "$status" = 1 ]
+    [ "$output" = "$W $D/transport: please verify contents and remove by hand
+$F Instance '$D' is still listed: remove what is left by hand, then destroy it again" ]
+    [ -f "$D/master.cf" ]
+    [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = $D" ]
 }
 
 @test "names and groups with quotes, backquotes, ; and * are stored literally, never run" {
