@@ -38,6 +38,7 @@ setup() {
 }
 
 teardown() {
+    [ -z "${Q:-}" ] || sb_stop_all "$Q"
     ct_stop real
     ct_stop pfm
 }
@@ -384,8 +385,20 @@ alternate_config_directories = $D" ]
     [ "$output" = "$F Instance '$D' has queued mail: deferred 1, hold 2" ]
     diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
     cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
-    # Cannot tell (an unexpected file): refused too.
     rm "$Q/deferred/4/4ABCDEF0123" "$Q"/hold/*
+    # One message in each queue, one at a time.
+    local qn
+    for qn in maildrop incoming active deferred hold corrupt saved; do
+        : >"$Q/$qn/6CDEF012345"
+        tree "$R" >"$BATS_TEST_TMPDIR/tree"
+        LIST='' ps destroy
+        [ "$status" = 1 ]
+        [ "$output" = "$F Instance '$D' has queued mail: $qn 1" ]
+        diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
+        rm "$Q/$qn/6CDEF012345"
+    done
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    # Cannot tell (an unexpected file): refused too.
     mkdir "$Q/active/x"
     LIST='' ps destroy
     [ "$status" = 1 ]
@@ -518,6 +531,35 @@ $F Instance '$D' is still listed: remove what is left by hand, then destroy it a
     [ "$(grep '^multi_instance_[gn]' "$D/main.cf")" = "multi_instance_group = $g
 multi_instance_name = $n" ]
     [ ! -e "$R/canary" ] && [ ! -e "$D/canary" ]
+}
+
+@test "daemon: destroy and deport refuse a running instance; nothing changes" {
+    inst a
+    local up=$R
+    while [ -n "$up" ]; do chmod o+x "$up"; up=${up%/*}; done
+    "$POSTFIX_REAL" -c "$D" start >/dev/null 2>&1
+    sb_master_pid "$Q" >/dev/null
+    cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    tree "$R" >"$BATS_TEST_TMPDIR/tree"
+    LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F Instance '$D' is not stopped" ]
+    LIST='' ps deport
+    [ "$status" = 1 ]
+    [ "$output" = "$F Instance '$D' is not stopped" ]
+    diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    # Stopped, it goes, with what the master left.
+    "$POSTFIX_REAL" -c "$D" stop >/dev/null 2>&1
+    local i
+    for i in $(seq 50); do
+        "$POSTFIX_REAL" -c "$D" status >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    [ -f "$Q/pid/master.pid" ] && [ -S "$Q/public/cleanup" ] && [ -f "$A/master.lock" ]
+    LIST='' ps destroy
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ ! -e "$D" ] && [ ! -e "$Q" ] && [ ! -e "$A" ]
 }
 
 # killable - a copy of the helper whose every changing command (cp mv
