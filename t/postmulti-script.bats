@@ -38,7 +38,9 @@ setup() {
 }
 
 teardown() {
-    [ -z "${SB_NSPID:-}" ] || sb_ns_stop
+    [ -z "${Q:-}" ] || sb_stop_all "$Q"
+    ct_stop real
+    ct_stop pfm
 }
 
 # ps - ACTION [VAR=value...]: run the helper as postmulti would, with
@@ -329,6 +331,15 @@ alternate_config_directories = $D" ]
     [ "$(grep '^alternate' "$P/main.cf")" = "alternate_config_directories = " ]
 }
 
+@test "deport of a broken instance (empty queue_directory given) moves it to the alternates" {
+    inst a
+    printf 'broken line\n' >>"$D/main.cf"
+    LIST='' ps deport queue_directory= data_directory=
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ "$(grep -e '^alternate' -e '^multi_instance_dir' "$P/main.cf")" = "multi_instance_directories = 
+alternate_config_directories = $D" ]
+}
+
 @test "enable and disable edit multi_instance_enable only" {
     inst a
     cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
@@ -374,8 +385,20 @@ alternate_config_directories = $D" ]
     [ "$output" = "$F Instance '$D' has queued mail: deferred 1, hold 2" ]
     diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
     cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
-    # Cannot tell (an unexpected file): refused too.
     rm "$Q/deferred/4/4ABCDEF0123" "$Q"/hold/*
+    # One message in each queue, one at a time.
+    local qn
+    for qn in maildrop incoming active deferred hold corrupt saved; do
+        : >"$Q/$qn/6CDEF012345"
+        tree "$R" >"$BATS_TEST_TMPDIR/tree"
+        LIST='' ps destroy
+        [ "$status" = 1 ]
+        [ "$output" = "$F Instance '$D' has queued mail: $qn 1" ]
+        diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
+        rm "$Q/$qn/6CDEF012345"
+    done
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    # Cannot tell (an unexpected file): refused too.
     mkdir "$Q/active/x"
     LIST='' ps destroy
     [ "$status" = 1 ]
@@ -476,6 +499,27 @@ $F Instance '$D' is still listed: remove what is left by hand, then destroy it a
     [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = " ]
 }
 
+@test "destroy of a listed directory that is gone unlists it" {
+    inst a
+    rm -r "$D"
+    LIST='' ps destroy queue_directory= data_directory=
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = " ]
+    [ -d "$Q/maildrop" ]
+}
+
+@test "destroy of an instance without main.cf keeps a directory holding more" {
+    inst a
+    rm "$D/main.cf"
+    : >"$D/transport"
+    LIST='' ps destroy queue_directory= data_directory=
+    [ "$status" = 1 ]
+    [ "$output" = "$W $D/transport: please verify contents and remove by hand
+$F Instance '$D' is still listed: remove what is left by hand, then destroy it again" ]
+    [ -f "$D/master.cf" ]
+    [ "$(tail -n 1 "$P/main.cf")" = "multi_instance_directories = $D" ]
+}
+
 @test "names and groups with quotes, backquotes, ; and * are stored literally, never run" {
     # (Paths are quoted too, but Postfix's own post-install evaluates
     # them: the front end must refuse odd paths.)
@@ -487,4 +531,319 @@ $F Instance '$D' is still listed: remove what is left by hand, then destroy it a
     [ "$(grep '^multi_instance_[gn]' "$D/main.cf")" = "multi_instance_group = $g
 multi_instance_name = $n" ]
     [ ! -e "$R/canary" ] && [ ! -e "$D/canary" ]
+}
+
+@test "daemon: destroy and deport refuse a running instance; nothing changes" {
+    inst a
+    local up=$R
+    while [ -n "$up" ]; do chmod o+x "$up"; up=${up%/*}; done
+    "$POSTFIX_REAL" -c "$D" start >/dev/null 2>&1
+    sb_master_pid "$Q" >/dev/null
+    cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    tree "$R" >"$BATS_TEST_TMPDIR/tree"
+    LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F Instance '$D' is not stopped" ]
+    LIST='' ps deport
+    [ "$status" = 1 ]
+    [ "$output" = "$F Instance '$D' is not stopped" ]
+    diff "$BATS_TEST_TMPDIR/tree" <(tree "$R")
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    # Stopped, it goes, with what the master left.
+    "$POSTFIX_REAL" -c "$D" stop >/dev/null 2>&1
+    local i
+    for i in $(seq 50); do
+        "$POSTFIX_REAL" -c "$D" status >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    [ -f "$Q/pid/master.pid" ] && [ -S "$Q/public/cleanup" ] && [ -f "$A/master.lock" ]
+    LIST='' ps destroy
+    [ "$status" = 0 ] && [ -z "$output" ]
+    [ ! -e "$D" ] && [ ! -e "$Q" ] && [ ! -e "$A" ]
+}
+
+# killable - a copy of the helper whose every changing command (cp mv
+# rm rmdir mkdir, pfm-lock, postfix) goes through a wrapper that counts
+# it in $KCNT and, at count $KAT, SIGKILLs the helper before running.
+# Sets KH (the helper) and KCMD (its command_directory).
+killable() {
+    local k=$BATS_TEST_TMPDIR/kill c w
+    mkdir -p "$k/bin" "$k/cmd" "$k/lx"
+    cp -a "$PFM_LIBEXEC/." "$k/lx/"
+    sed "s|^pfm_libexec=.*|pfm_libexec='$k/lx'|" "$PFM_LIBEXEC/postmulti-script" \
+        >"$k/lx/postmulti-script"
+    mv "$k/lx/pfm-lock" "$k/lx/pfm-lock.real"
+    for c in /usr/sbin/post*; do ln -s "$c" "$k/cmd/${c##*/}"; done
+    rm "$k/cmd/postfix"
+    for c in cp mv rm rmdir mkdir "$k/lx/pfm-lock" "$k/cmd/postfix"; do
+        case $c in
+        */pfm-lock) w=$c real=$c.real ;;
+        */postfix) w=$c real=/usr/sbin/postfix ;;
+        *) w=$k/bin/$c real=$(command -v "$c") ;;
+        esac
+        printf '%s\n' '#!/bin/sh' \
+            'n=$(($(cat "$KCNT") + 1)); echo "$n" >"$KCNT"' \
+            'if [ "$n" = "${KAT:-0}" ]; then kill -9 "$(cat "$KPID")"; exit 137; fi' \
+            "exec $real \"\$@\"" >"$w"
+        chmod 755 "$w"
+    done
+    KH=$k/lx/postmulti-script KCMD=$k/cmd KBIN=$k/bin
+    chmod 755 "$KH"
+}
+
+# kps - ACTION [VAR=value...]: run the killable helper (as ps does)
+kps() {
+    local action=$1
+    shift
+    echo 0 >"$KCNT"
+    run env -i PATH="$KBIN:$PATH" LANG=C MAIL_LOGTAG=postfix PFM_SYSLOG=no \
+        KCNT="$KCNT" KAT="${KAT:-0}" KPID="$BATS_TEST_TMPDIR/kpid" \
+        MAIL_CONFIG="$P" command_directory="$KCMD" \
+        daemon_directory=/usr/lib/postfix/sbin meta_directory=/etc/postfix \
+        shlib_directory=/usr/lib/postfix config_directory="$D" \
+        queue_directory="$Q" data_directory="$A" \
+        multi_instance_directories="$LIST" "$@" \
+        sh -c 'echo $$ >"$KPID"; exec "$0" -e "$1"' "$KH" "$action"
+}
+
+# fresh - K: a new primary under $BATS_TEST_TMPDIR/kK
+fresh() {
+    local p0=$P
+    R=$BATS_TEST_TMPDIR/k$1
+    P=$R/p
+    mkdir -p "$P"
+    cp "$p0/main.cf" "$p0/master.cf" "$P/"
+}
+
+@test "destroy killed before any one of its changes is completed by a second run" {
+    killable
+    KCNT=$BATS_TEST_TMPDIR/count
+    local k=1 n
+    while :; do
+        fresh "$k"
+        inst a
+        : >"$Q/pid/master.pid"
+        : >"$A/master.lock"
+        mkfifo "$Q/public/qmgr"
+        mkdir -p "$Q/deferred/A"
+        LIST='' KAT=$k kps destroy
+        n=$(cat "$KCNT")
+        [ "$n" -ge "$k" ] || break      # ran to the end: every point done
+        [ "$status" = 137 ] || { echo "K=$k: $status $output"; false; }
+        LIST='' kps destroy
+        [ "$status" = 0 ] || { echo "K=$k rerun: $output"; false; }
+        [ -z "$output" ]
+        [ ! -e "$D" ] && [ ! -e "$Q" ] && [ ! -e "$A" ]
+        [ "$(grep '^multi_instance_directories' "$P/main.cf")" = "multi_instance_directories = " ]
+        k=$((k + 1))
+    done
+    [ "$status" = 0 ] && [ ! -e "$D" ]
+    echo "# $((k - 1)) kill points" >&3
+    [ "$k" -gt 6 ]
+}
+
+@test "create killed before any one of its changes is completed by a second run" {
+    # Each second run lays out a queue (about 2 s): by default every
+    # 7th kill point (1, 8, 15 of 15); PFM_KILL_EVERY=1 tries them all.
+    killable
+    KCNT=$BATS_TEST_TMPDIR/count
+    local k=1 n every=${PFM_KILL_EVERY:-7} tried=0
+    while :; do
+        fresh "$k"
+        target a
+        LIST=$D KAT=$k kps create
+        n=$(cat "$KCNT")
+        [ "$n" -ge "$k" ] || break
+        [ "$status" = 137 ] || { echo "K=$k: $status $output"; false; }
+        pfm_backdate "$P/main.cf" "$D/main.cf" 2>/dev/null || :
+        LIST=$D kps create
+        [ "$status" = 0 ] || { echo "K=$k rerun: $output"; false; }
+        [ "$(grep '^multi_instance_directories' "$P/main.cf")" = "multi_instance_directories = $D" ]
+        grep -q "^queue_directory = $Q\$" "$D/main.cf"
+        cmp /etc/postfix/master.cf.proto "$D/master.cf"
+        [ -d "$Q/maildrop" ] && [ -d "$A" ] && [ ! -e "$D/.tmp" ]
+        tried=$((tried + 1))
+        k=$((k + every))
+    done
+    [ "$status" = 0 ]
+    echo "# $tried of $n kill points" >&3
+    [ "$n" -ge 14 ]
+}
+
+# The contract test.  ct_scenario runs inside a mount namespace: the
+# real postmulti drives whatever postmulti-script is at Postfix's path.
+# Each step prints "### N CMD", the messages ("E: ", stderr on a tty
+# as script(1) gives it), stdout ("O: "), the status, and a snapshot:
+# the trees (path, type, owner, group, mode) and every main.cf with
+# its lines sorted (postconf 3.7 appends in hash order).
+ct_scenario() {
+    local out=$1 step=0
+    cd / || return 1
+    printf '%s\n' 'compatibility_level = 3.6' 'mail_owner = postfix' \
+        'setgid_group = postdrop' 'master_service_disable = inet' \
+        >/etc/postfix/main.cf
+    touch -d '2 hours ago' /etc/postfix/main.cf
+    snap() {
+        find /etc/postfix* /etc/pfx* /var/spool/postfix* /var/spool/pfx* \
+            /var/lib/postfix* /var/lib/pfx* -printf '%p %y %u %g %m\n' \
+            2>/dev/null | sort
+        local f
+        for f in /etc/postfix*/main.cf /etc/pfx*/main.cf; do
+            [ -f "$f" ] || continue
+            echo "== $f"
+            sort "$f"
+        done
+    }
+    pm() {
+        step=$((step + 1))
+        echo "### $step postmulti $*"
+        # postconf waits for a main.cf changed in the last second
+        touch -d '2 hours ago' /etc/postfix*/main.cf /etc/pfx*/main.cf \
+            2>/dev/null
+        script -qec "/usr/sbin/postmulti $* >$out/stdout" /dev/null |
+            tr -d '\r' | sed 's/^/E: /'
+        echo "rc=${PIPESTATUS[0]}"
+        sed 's/^/O: /' "$out/stdout"
+        snap
+    }
+    # pair - DIR QUEUE [NAME]: a complete instance made by hand
+    pair() {
+        mkdir -p "$1"
+        printf 'queue_directory = %s\ndata_directory = /var/lib/%s\n' \
+            "$2" "${1##*/}" >"$1/main.cf"
+        [ -z "${3:-}" ] || printf 'multi_instance_name = %s\n' "$3" >>"$1/main.cf"
+        cp /etc/postfix/master.cf.proto "$1/master.cf"
+        touch -d '2 hours ago' "$1/main.cf"
+    }
+    pm -e create -I postfix-a
+    pm -e init
+    pm -e init
+    pm -e create -I postfix-a
+    pm -e create -I postfix-b -G grp -a
+    # (pfm makes the new parent /var/lib/pfx-c 0755, Postfix 0700)
+    pm -e create -g grp config_directory=/etc/pfx-c \
+        queue_directory=/var/spool/pfx-c data_directory=/var/lib/pfx-c/d
+    pm -e create -I postfix-d -i postfix-a
+    pair /etc/postfix-e /var/spool/postfix-e
+    mkdir /var/spool/postfix-e
+    pm -e create -I postfix-e
+    pair /etc/pfx-f /var/spool/pfx-f postfix-f
+    mkdir /var/spool/pfx-f
+    pm -e import config_directory=/etc/pfx-f
+    pair /etc/pfx-g /var/spool/pfx-g
+    mkdir /var/spool/pfx-g
+    pm -e import config_directory=/etc/pfx-g
+    pm -e assign -i postfix-a -I postfix-aa
+    pm -e assign -i postfix-aa -G g2
+    pm -e assign -i postfix-aa -I - -G -
+    pm -e enable -i postfix-b
+    pm -e disable -i postfix-b
+    pm -e deport -i postfix-d
+    pm -e import config_directory=/etc/postfix-d
+    pm -e destroy -i postfix-b
+    # A master that runs: deport and destroy refuse it.
+    /usr/sbin/postfix -c /etc/postfix-d start >/dev/null 2>&1
+    pm -e deport -i postfix-d
+    pm -e destroy -i postfix-d
+    /usr/sbin/postfix -c /etc/postfix-d stop >/dev/null 2>&1
+    local i
+    for i in $(seq 50); do
+        /usr/sbin/postfix -c /etc/postfix-d status >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    echo "### postconf"
+    touch -d '2 hours ago' /etc/postfix*/main.cf /etc/pfx*/main.cf
+    for i in /etc/postfix /etc/postfix-* /etc/pfx-*; do
+        echo "== $i"
+        /usr/sbin/postconf -c "$i" -n 2>&1
+    done
+    # pfm's deliberate differences, last.
+    pm -e destroy -i postfix-d
+    pair /etc/pfx-i /var/spool/pfx-i
+    pm -e import config_directory=/etc/pfx-i
+}
+
+# ct_run - real|pfm: the scenario in a fresh namespace, one file per
+# step in $BATS_TEST_TMPDIR/MODE/
+ct_run() {
+    local out=$BATS_TEST_TMPDIR/$1
+    mkdir -p "$out"
+    sb_ns_start "$BATS_TEST_TMPDIR/ns-$1" || return 1
+    # (ct_run may run in the background: teardown reads this file)
+    printf '%s %s\n' "$SB_NS" "$SB_NSPID" >"$BATS_TEST_TMPDIR/ns-$1.pid"
+    if [ "$1" = pfm ]; then
+        sb_ns mount --bind "$PFM_LIBEXEC/postmulti-script" \
+            /usr/lib/postfix/sbin/postmulti-script || return 1
+    fi
+    sb_ns bash -c "$(declare -f ct_scenario); ct_scenario $out" \
+        >"$out/all" 2>&1
+    awk -v d="$out" '/^### / { f = d "/step." (++n) } { print >f }' "$out/all"
+}
+
+# ct_stop - MODE: stop that namespace and its daemons
+ct_stop() {
+    [ -f "$BATS_TEST_TMPDIR/ns-$1.pid" ] || return 0
+    read -r SB_NS SB_NSPID <"$BATS_TEST_TMPDIR/ns-$1.pid"
+    sb_ns_stop
+}
+
+@test "daemon: contract: real postmulti with pfm's helper gives Postfix's results" {
+    pfm_require script unshare nsenter
+    ct_run real &
+    local rp=$!
+    ct_run pfm
+    wait "$rp"
+    local r=$BATS_TEST_TMPDIR/real p=$BATS_TEST_TMPDIR/pfm n
+    n=$(ls "$r" | grep -c '^step\.')
+    [ "$n" = "$(ls "$p" | grep -c '^step\.')" ]
+    # Every step up to "### postconf" is the same, byte for byte, but
+    # for the mode of the data directory's new parent.
+    grep -qx '/var/lib/pfx-c d root root 700' "$r/step.6"
+    grep -qx '/var/lib/pfx-c d root root 755' "$p/step.6"
+    local i=1
+    while :; do
+        diff -u "$r/step.$i" <(sed 's|^\(/var/lib/pfx-c d root root\) 755$|\1 700|' "$p/step.$i")
+        grep -q '^### postconf' "$r/step.$i" && break
+        i=$((i + 1))
+    done
+    [ "$i" = 21 ]
+    # Steps 19, 20: the helpers refuse a running instance alike.
+    grep -qx "E: postfix/postmulti-script: fatal: Instance '/etc/postfix-d' is not stopped" "$p/step.19"
+    grep -qx "E: postfix/postmulti-script: fatal: Instance '/etc/postfix-d' is not stopped" "$p/step.20"
+
+    # Step 21, destroy of an instance that ran once: Postfix leaves
+    # its queue and data directories with warnings, pfm removes all.
+    local w="E: postfix/postmulti-script: warning:"
+    [ "$(grep '^E: ' "$r/step.22")" = "E: rmdir: failed to remove 'pid': Directory not empty
+$w /var/spool/postfix-d/pid: please verify contents and remove by hand
+E: rmdir: failed to remove 'private': Directory not empty
+$w /var/spool/postfix-d/private: please verify contents and remove by hand
+E: rmdir: failed to remove 'public': Directory not empty
+$w /var/spool/postfix-d/public: please verify contents and remove by hand
+E: rmdir: failed to remove '/var/lib/postfix-d': Directory not empty
+$w /var/lib/postfix-d: please verify contents and remove by hand
+E: rmdir: failed to remove '/var/spool/postfix-d': Directory not empty
+$w /var/spool/postfix-d: please verify contents and remove by hand" ]
+    grep -qx rc=0 "$r/step.22"
+    grep -qx /var/spool/postfix-d/pid/master.pid "$r/step.22" ||
+        grep -q '^/var/spool/postfix-d/pid/master.pid ' "$r/step.22"
+    grep -q '^/var/lib/postfix-d/master.lock ' "$r/step.22"
+    ! grep -q '^E: ' "$p/step.22"
+    grep -qx rc=0 "$p/step.22"
+    ! grep -q -e '^/etc/postfix-d' -e '^/var/spool/postfix-d' \
+        -e '^/var/lib/postfix-d' "$p/step.22"
+    diff -u <(grep -v -e '^E: ' -e '^/var/spool/postfix-d' -e '^/var/lib/postfix-d' "$r/step.22") \
+        <(sed 's|^\(/var/lib/pfx-c d root root\) 755$|\1 700|' "$p/step.22")
+
+    # Step 22, import of an instance without its queue directory:
+    # Postfix lists it, then set-permissions fails; pfm refuses first.
+    grep -qx 'E: postfix: fatal: chdir(/var/spool/pfx-i): No such file or directory' "$r/step.23"
+    grep -qx rc=1 "$r/step.23"
+    [ "$(grep '^E: ' "$p/step.23")" = "E: postfix/postmulti-script: fatal: '/etc/pfx-i': queue_directory '/var/spool/pfx-i' is not a directory" ]
+    grep -qx rc=1 "$p/step.23"
+    grep -q '^multi_instance_directories = .* /etc/pfx-i$' "$r/step.23"
+    diff -u <(grep -v -e '^E: ' -e '^/var/spool/postfix-d' -e '^/var/lib/postfix-d' \
+        "$r/step.23" | sed 's|^\(multi_instance_directories = .*\) /etc/pfx-i$|\1|') \
+        <(grep -v -e '^E: ' "$p/step.23" | sed 's|^\(/var/lib/pfx-c d root root\) 755$|\1 700|')
+    [ "$n" = 23 ]
 }
