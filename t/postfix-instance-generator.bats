@@ -208,11 +208,14 @@ set_list() {
 }
 
 @test "directories are escaped as systemd-escape --path does" {
-    local d list='' exp=() n
+    local d list='' exp=() n hi
     # Everything a directory in multi_instance_directories can hold
-    # (no blank, comma or $), a leading dot, and a byte above 127.
-    for n in a-b .hid a.b 'a\b' a@b x:y_z.w '~!%&()*+;<=>?[]^`{|}' \
-        "$(printf '\351t\351')"; do
+    # (no blank, comma or $), a leading dot, and bytes above 127 (not
+    # under yash, which drops them from command output in the C
+    # locale: a BUGS entry of the man page).
+    hi=$(printf '\351t\351')
+    case $(head -n 1 "$GEN") in *yash*) hi=a ;; esac
+    for n in a-b .hid a.b 'a\b' a@b x:y_z.w '~!%&()*+;<=>?[]^`{|}' "$hi"; do
         d=$T/x/$n
         sb_main "$d" "$d/q" "$d/d" "" "" yes
         list="$list $d"
