@@ -443,3 +443,111 @@ ExecReload=$PFM_SBIN/postmulti -i %f -p reload" ]
     run -1 ./configure --with-systemdsystemunitdir='/a b'
     [ "$output" = "configure: error: installation paths and --with-shell may hold only letters, digits and _./+@:-" ]
 }
+
+teardown() {
+    [ -n "${SB_QUEUES:-}" ] && sb_stop_all $SB_QUEUES
+    [ -n "${SB_NSPID:-}" ] && sb_ns_stop
+    return 0
+}
+
+# unit_exec - UNIT KEY: the words of UNIT's KEY= line in EXEC, with
+# systemd's %i (the instance as written) and %f (the instance
+# unescaped as a path) substituted
+unit_exec() {
+    local tmpl=${1%%@*}@.service inst=${1#*@} line f
+    inst=${inst%.service}
+    line=$(sed -n "s/^$2=//p" "$UNITS/$tmpl")
+    f=$(systemd-escape --unescape --path "$inst")
+    line=${line//%i/"$inst"}
+    line=${line//%f/"$f"}
+    read -ra EXEC <<<"$line"
+}
+
+# unit_run - UNIT KEY: run that Exec line in the namespace, with the
+# environment systemd gives a service
+unit_run() {
+    unit_exec "$1" "$2"
+    sb_ns env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        "${EXEC[@]}"
+}
+
+# running - the instances (p a b c) whose master runs
+running() {
+    local i r=''
+    for i in p a b c; do
+        sb_master_pid "$T/$i/q" >/dev/null && r="$r$i"
+    done
+    printf '%s\n' "$r"
+}
+
+# gone - PID: wait up to 3 s for PID to exit
+gone() {
+    local n
+    for n in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.3
+    done
+    return 1
+}
+
+@test "daemon: each unit's Exec lines start, reload and stop exactly its instance (real Postfix)" {
+    pfm_require nsenter
+    sb_shim "$T/bin" "$T/log"
+    SB_EXTRA="command_directory = $T/bin"
+    sb_tree "$T" "a:postfix-a:g1:yes" "b:postfix-b:g1:no" "c:::yes"
+    sb_prepare
+    sb_ns_start "$BATS_TEST_TMPDIR/ns"
+    # The sandbox's primary becomes /etc/postfix in the namespace: the
+    # generator and the units' postmulti read the default directory.
+    sb_ns cp "$T/p/cf/main.cf" /etc/postfix/main.cf
+    sb_ns touch -d '2 hours ago' /etc/postfix/main.cf
+    : >"$K"
+    sb_ns mount --bind "$K" /dev/kmsg
+    run -0 sb_ns "$GEN" "$O"
+    [ "$output" = "" ] && [ ! -s "$K" ]
+    local pu=postfix@-.service au=postfix@postfix-a.service
+    local cu="postfix-dir@$(systemd-escape --path "$T/c/cf").service"
+    [ "$(links "$O")" = "$(expect "$(named -)" "$(named postfix-a)" "$(bydir "$T/c/cf")")" ]
+
+    # start: one instance each
+    run -0 unit_run "$au" ExecStart
+    [ "$(running)" = a ]
+    run -0 unit_run "$cu" ExecStart
+    [ "$(running)" = ac ]
+    run -0 unit_run "$pu" ExecStart
+    [ "$(running)" = pac ]
+    [ "$(cat "$T/log")" = "$T/a/cf -- start
+$T/c/cf -- start
+/etc/postfix -- start" ]
+    # A disabled instance's unit, started by hand, only checks it.
+    run -0 unit_run postfix@postfix-b.service ExecStart
+    [ "$(running)" = pac ]
+    [ "$(tail -n 1 "$T/log")" = "$T/b/cf -- check" ]
+
+    # reload: that instance only, its master stays
+    local pp ap cp
+    pp=$(sb_master_pid "$T/p/q") ap=$(sb_master_pid "$T/a/q") cp=$(sb_master_pid "$T/c/q")
+    : >"$T/log"
+    run -0 unit_run "$cu" ExecReload
+    run -0 unit_run "$au" ExecReload
+    run -0 unit_run "$pu" ExecReload
+    [ "$(cat "$T/log")" = "$T/c/cf -- reload
+$T/a/cf -- reload
+/etc/postfix -- reload" ]
+    [ "$(sb_master_pid "$T/p/q") $(sb_master_pid "$T/a/q") $(sb_master_pid "$T/c/q")" = "$pp $ap $cp" ]
+
+    # stop: one instance each
+    : >"$T/log"
+    run -0 unit_run "$au" ExecStop
+    gone "$ap"
+    [ "$(running)" = pc ]
+    run -0 unit_run "$pu" ExecStop
+    gone "$pp"
+    [ "$(running)" = c ]
+    run -0 unit_run "$cu" ExecStop
+    gone "$cp"
+    [ "$(running)" = "" ]
+    [ "$(cat "$T/log")" = "$T/a/cf -- stop
+/etc/postfix -- stop
+$T/c/cf -- stop" ]
+}
