@@ -295,20 +295,26 @@ set_list() {
     sed -i "s|$PFM_STAGE/libexec|$s/libexec|" "$s/lib/systemd/system-generators/postfix-instance-generator"
     GEN=$s/lib/systemd/system-generators/postfix-instance-generator
     mkdir -p "$T/p" "$T/i"
-    local list='' exp=("$(named -)")
-    for k in $(seq 300); do
-        mkdir "$T/i/$k"
-        if [ $((k % 2)) = 0 ]; then
-            printf 'multi_instance_name = postfix-%s\nmulti_instance_enable = yes\n' "$k"
-            exp+=("$(named "postfix-$k")")
-        else
-            printf 'multi_instance_enable = no\n'
-        fi >"$T/i/$k/main.cf"
-        printf 'queue_directory = %s/q/%s\ndata_directory = %s/d/%s\n' \
-            "$T" "$k" "$T" "$k" >>"$T/i/$k/main.cf"
-        list="$list $T/i/$k"
-    done
-    printf 'multi_instance_enable = yes\nmulti_instance_directories =%s\n' "$list" >"$T/p/main.cf"
+    (cd "$T/i" && seq 300 | xargs mkdir)
+    # even K: enabled, named postfix-K; odd K: disabled, nameless
+    awk -v t="$T" 'BEGIN {
+        f = t "/p/main.cf"
+        printf "multi_instance_enable = yes\nmulti_instance_directories =" >f
+        for (k = 1; k <= 300; k++)
+            printf " %s/i/%d", t, k >f
+        printf "\n" >f
+        for (k = 1; k <= 300; k++) {
+            f = t "/i/" k "/main.cf"
+            if (k % 2 == 0)
+                printf "multi_instance_name = postfix-%d\nmulti_instance_enable = yes\n", k >f
+            else
+                printf "multi_instance_enable = no\n" >f
+            printf "queue_directory = %s/q/%d\ndata_directory = %s/d/%d\n", t, k, t, k >f
+            close(f)
+        }
+    }'
+    local exp=("$(named -)")
+    for k in $(seq 2 2 300); do exp+=("$(named "postfix-$k")"); done
     find "$T" -name main.cf -exec touch -d '2 hours ago' {} +
     run -0 gen -c "$T/p" "$O"
     [ "$output" = "" ]
@@ -376,6 +382,35 @@ ExecReload=$PFM_SBIN/postmulti -i %i -p reload
 ExecStart=$PFM_SBIN/postmulti -i %f -p start
 ExecStop=$PFM_SBIN/postmulti -i %f -p stop
 ExecReload=$PFM_SBIN/postmulti -i %f -p reload" ]
+}
+
+@test "systemd's own %i and %f give back what postmulti -i needs, for every linked instance" {
+    pfm_require systemd-analyze
+    tree
+    sb_main "$T/x/a-b.c/cf" "$T/x/q" "$T/x/d" "" "" yes
+    # (not a name with ":": systemd-analyze 252 verify fails on such a
+    # unit name with "Couldn't process aliases", whatever the unit)
+    sb_main "$T/e/cf" "$T/e/q" "$T/e/d" "postfix-e.1" "" yes
+    set_list "$T/a/cf $T/b/cf $T/c/cf $T/x/a-b.c/cf $T/e/cf"
+    run -0 gen -c "$T/p/cf" "$O"
+    # Copies of the templates whose ExecStart is a probe named by the
+    # specifier: systemd-analyze verify fails unless it exists.
+    local u=$BATS_TEST_TMPDIR/units P=$BATS_TEST_TMPDIR/probe f names=()
+    mkdir -p "$u" "$P"
+    sed "s|^ExecStart=.*|ExecStart=$P/%i|" "$UNITS/postfix@.service" >"$u/postfix@.service"
+    sed 's|^ExecStart=.*|ExecStart=%f/probe|' "$UNITS/postfix-dir@.service" >"$u/postfix-dir@.service"
+    for f in - postfix-a postfix-e.1; do printf '#!/bin/sh\n' >"$P/$f"; done
+    for f in "$T/c/cf" "$T/x/a-b.c/cf"; do printf '#!/bin/sh\n' >"$f/probe"; done
+    chmod 755 "$P"/* "$T/c/cf/probe" "$T/x/a-b.c/cf/probe"
+    for f in "$O"/postfix.service.wants/*; do names+=("${f##*/}"); done
+    [ "${#names[@]}" -eq 5 ]
+    cd "$u"
+    run -0 systemd-analyze verify --man=no "${names[@]}"
+    [ "$output" = "" ]
+    # and it does fail when a probe is missing
+    rm "$T/x/a-b.c/cf/probe"
+    run -1 systemd-analyze verify --man=no "${names[@]}"
+    [[ "$output" == *"Command $T/x/a-b.c/cf/probe is not executable: No such file or directory"* ]]
 }
 
 @test "make install puts the generator, units and man page under DESTDIR; uninstall removes them" {
