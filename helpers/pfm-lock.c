@@ -561,7 +561,7 @@ static unsigned parse_seconds(const char *s)
             break;
     }
     if (*s == '\0' || *p != '\0')
-        msg_fatal("bad -w value: \"%s\" (expected seconds)", s);
+        msg_fatal("bad -w value: \"%s\" (expected seconds)", san(s));
     return (unsigned) v;
 }
 
@@ -697,7 +697,9 @@ int main(int argc, char **argv)
                 slot = &wait;
                 break;
             default:
-                msg_warn("invalid option -- '%c'", *p);
+                msg_warn("invalid option -- '%c'",
+                         (unsigned char) *p >= 0x20
+                         && (unsigned char) *p <= 0x7e ? *p : '?');
                 usage();
             }
             /* An option argument is the rest of this word or the next. */

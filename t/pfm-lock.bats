@@ -500,6 +500,10 @@ release_lock() {
     run -1 "$LOCK" -l "$D/$bad.lk" -w 0 true
     [ "$output" = "pfm-lock: fatal: timed out after 0 seconds waiting for lock $D/$show.lk" ]
     release_lock
+    run -1 "$LOCK" -l "$D/lk" -w "1$bad" true
+    [ "$output" = "pfm-lock: fatal: bad -w value: \"1$show\" (expected seconds)" ]
+    run -1 "$LOCK" "-$(printf '\033')"
+    [ "${lines[0]}" = "pfm-lock: warning: invalid option -- '?'" ]
 }
 
 @test "-l: the command's children inherit the lock" {
