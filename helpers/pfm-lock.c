@@ -12,11 +12,13 @@
  * a symlinked main.cf, validate parameter names, and fsync the
  * directory after the rename.  They lock with postconf's own protocol
  * on DIR/main.cf.tmp, so pfm-lock and a concurrent "postconf -e" never
- * lose each other's update.  All edits in one call are one rename.
+ * lose each other's update; a main.cf.tmp that is not an empty 0600
+ * regular file of ours with one link is removed, never written through.  All edits in one call are one rename.
  *
- * The command mode takes an exclusive flock on lockfile (created mode
- * 0600 if missing, never truncated) and execs the command with the
- * lock descriptor open: the lock lives exactly as long as the command.
+ * The command mode takes an exclusive flock on lockfile (a regular
+ * file, created mode 0600 if missing, never truncated; -w bounds the
+ * whole wait) and execs the command with the lock descriptor open: the
+ * lock lives exactly as long as the command.
  *
  * Without -c the directory is $MAIL_CONFIG, else the compiled-in
  * PFM_CONFIG_DIRECTORY.  Errors: "pfm-lock: fatal: TEXT", exit 1.
@@ -335,8 +337,9 @@ static int lock_tmp(const char *dir, const char *dir_show)
     int fd, fl;
 
     for (;;) {
-        /* A leftover that is not a regular file is removed, as postconf
-         * does, without opening it; a directory is postconf's error. */
+        /* A leftover that is not a regular file is removed (postconf
+         * removes it once it has opened and locked it; we never open
+         * it); a directory is postconf's error. */
         if (lstat(tmp_path, &pst) == 0 && !S_ISREG(pst.st_mode)) {
             if (S_ISDIR(pst.st_mode))
                 msg_fatal("open %s: %s", tmp_show, strerror(EISDIR));
