@@ -13,7 +13,8 @@
  * directory after the rename.  They lock with postconf's own protocol
  * on DIR/main.cf.tmp, so pfm-lock and a concurrent "postconf -e" never
  * lose each other's update; a main.cf.tmp that is not an empty 0600
- * regular file of ours with one link is removed, never written through.  All edits in one call are one rename.
+ * regular file of ours with one link is removed, never written
+ * through.  All edits in one call are one rename.
  *
  * The command mode takes an exclusive flock on lockfile (a regular
  * file, created mode 0600 if missing, never truncated; -w bounds the
