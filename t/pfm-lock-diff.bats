@@ -8,6 +8,10 @@
 # those.  PFM_DIFF_SEED=N overrides the base seed; a failure prints
 # the seed, the case number, the input file and the arguments.
 # PFM_FUZZ_N sets the total number of cases (default 1200).
+# Then both programs over each unsafe main.cf.tmp state (hard links,
+# non-empty, wrong mode or owner, symbolic links, FIFO, socket, device,
+# directory): the same main.cf where postconf behaves, pfm-lock's safe
+# result pinned where it does not (pfm-lock(8), COMPATIBILITY).
 
 load helper
 
