@@ -129,7 +129,7 @@ pfm_fetch() {
                 postmulti_stop_commands postmulti_control_commands
             printf 'X\t%s\n' "$?"
         } | pfm_awk_table
-    )
+    ) || pfm_fatal "cannot build the instance table: awk failed"
     pfm_parse
 }
 
@@ -224,7 +224,8 @@ pfm_parse() {
 # shared directories (not meta_directory: it usually overlaps with
 # another one), then each instance's name, config, queue and data
 # directories.  In single-instance mode the primary counts as enabled.
-# LC_ALL=C: bytes, not characters, in every awk.
+# LC_ALL=C: bytes, not characters, in every awk.  No sprintf of values:
+# mawk limits its result to 8 KB.
 pfm_awk_table() {
     LC_ALL=C awk "$pfm_awk_lib"'
     BEGIN { FS = "\t"; ni = 0; nw = 0; nt = 0; ng = 0; conflict = ""; bad = "" }
@@ -236,8 +237,8 @@ pfm_awk_table() {
         if (!(key in owner))
             owner[key] = who
         else if (owner[key] != who)
-            conflict = sprintf("instance %s, %s=%s conflicts with instance %s=%s", \
-                dir, what, key, owner[key], key)
+            conflict = "instance " dir ", " what "=" key \
+                " conflicts with instance " owner[key] "=" key
     }
     # claim - DIR NAME QUEUE DATA: what one instance owns
     function claim(dir, name, queue, data) {

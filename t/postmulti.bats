@@ -577,3 +577,244 @@ $T/p/cf -- stop" ]
         [ "$status" -ne 0 ]
     done
 }
+
+# ---- issue 14: hostile input, faults and limits
+
+# pm_is_yash - the staged scripts run under yash (which holds only text
+# that is valid in its locale: see COMPATIBILITY)
+pm_is_yash() {
+    case $(head -n 1 "$PFM_SBIN/postmulti") in
+    *yash*) return 0 ;;
+    esac
+    return 1
+}
+
+# hb_tree - the sandbox tree, with bytes >= 0x80 in names and groups:
+# a's group is UTF-8, b's is not valid UTF-8, c's name is UTF-8
+hb_tree() {
+    tree
+    printf 'multi_instance_group = gr\303\251\n' >>"$T/a/cf/main.cf"
+    printf 'multi_instance_group = \351t\351\n' >>"$T/b/cf/main.cf"
+    printf 'multi_instance_name = postfix-c\342\202\254\n' >>"$T/c/cf/main.cf"
+    pfm_backdate "$T"/?/cf/main.cf
+}
+
+@test "bytes >= 0x80 in names and groups pass unchanged through -l (padded by bytes) and -j, in LANG=C and UTF-8" {
+    hb_tree
+    local expect json loc
+    expect=$(LC_ALL=C; printf '%-15s %-15s %-10s%s\n' - - y "$T/p/cf" \
+        postfix-a $'gr\303\251' y "$T/a/cf" postfix-b $'\351t\351' n "$T/b/cf" \
+        $'postfix-c\342\202\254' - y "$T/c/cf")
+    json=$(printf '{"name": "%s","group": "%s","enabled": "%s","config_directory": "%s"}\n' \
+        - - y "$T/p/cf" postfix-a $'gr\303\251' y "$T/a/cf" postfix-b $'\351t\351' n "$T/b/cf" \
+        $'postfix-c\342\202\254' - y "$T/c/cf")
+    for loc in C C.UTF-8; do
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l
+        [ "$output" = "$expect" ]
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l -j
+        [ "$output" = "$json" ]
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l -R
+        [ "$output" = "$(printf '%s\n' "$expect" | tac)" ]
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l -i "$T/c/cf"
+        [ "$output" = "${expect##*$'\n'}" ]
+    done
+    # The selectors match by bytes too (yash cannot hold them in C).
+    if ! pm_is_yash; then
+        run -0 PM -c "$T/p/cf" -l -g $'\351t\351'
+        [ "$output" = "$(printf '%s\n' "$expect" | sed -n 3p)" ]
+        run -0 PM -c "$T/p/cf" -l -i $'c\342\202\254'
+        [ "$output" = "${expect##*$'\n'}" ]
+    fi
+}
+
+@test "bytes >= 0x80 reach -x commands unchanged, or the instance is skipped with a warning where the shell cannot hold them" {
+    hb_tree
+    local show='printf "%s|%s|%s\n" "$multi_instance_name" "$multi_instance_group" "$MAIL_CONFIG" | od -An -c | tr -s " "'
+    local all i loc
+    all=("||$T/p/cf" "postfix-a|"$'gr\303\251'"|$T/a/cf" \
+        "postfix-b|"$'\351t\351'"|$T/b/cf" $'postfix-c\342\202\254'"||$T/c/cf")
+    for loc in C C.UTF-8; do
+        LANG=$loc LC_ALL=$loc run PM -c "$T/p/cf" -x sh -c "$show"
+        local want='' st=0
+        for i in 0 1 2 3; do
+            if pm_is_yash && { [ "$loc" = C ] && [ "$i" != 0 ] ||
+                [ "$i" = 2 ]; }; then
+                st=1
+                want="${want}postmulti: warning: skipped instance ${all[i]##*|}: this shell cannot pass its values in this locale"$'\n'
+            else
+                want="$want$(printf '%s\n' "${all[i]}" | od -An -c | tr -s ' ')"$'\n'
+            fi
+        done
+        [ "$status" -eq "$st" ]
+        [ "$output" = "${want%$'\n'}" ]
+    done
+}
+
+@test "a short table record does not keep the fields of the record before" {
+    tree
+    # A helper whose third instance record lost its last fields.
+    local L=$BATS_TEST_TMPDIR/libexec
+    mkdir -p "$L"
+    cp "$PFM_LIBEXEC"/* "$L/"
+    printf '#!/bin/sh\n"%s" "$@" | awk -F "\\t" -v OFS="\\t" '\''$1 == "I" && ++n == 3 { NF = 5 } { print }'\''\n' \
+        "$PFM_LIBEXEC/pfm-parsecf" >"$L/pfm-parsecf"
+    sed "s|^pfm_libexec=.*|pfm_libexec='$L'|" "$PFM_SBIN/postmulti" >"$L/postmulti"
+    chmod 755 "$L/postmulti" "$L/pfm-parsecf"
+    PFM_SYSLOG=no run -1 "$L/postmulti" -c "$T/p/cf" -l
+    [ "$output" = "postmulti: warning: Unexpected $T/b/cf/main.cf entry: multi_instance_enable = 
+-               -               y         $T/p/cf
+postfix-a       g1              y         $T/a/cf
+-               -               y         $T/c/cf" ]
+}
+
+@test "-j quotes a 100 KB value of double quotes in linear time" {
+    tree
+    local q
+    q=$(head -c 100000 /dev/zero | tr '\0' '"')
+    printf 'multi_instance_group = %s\n' "$q" >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    # cubic quoting took minutes; linear takes well under a second
+    run -0 timeout 30 env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -l -j -i "$T/c/cf"
+    [ "$output" = "{\"name\": \"-\",\"group\": \"${q//\"/\\\"}\",\"enabled\": \"y\",\"config_directory\": \"$T/c/cf\"}" ]
+}
+
+@test "messages go to syslog through the primary in use (postlog -c), the warnings of a run in one postlog" {
+    tree
+    local B=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$B"
+    printf '#!/bin/sh\n{ printf "ARGS %%s\\n" "$*"; cat; } >>"%s/postlog.log"\n' "$B" >"$B/postlog"
+    chmod 755 "$B/postlog"
+    printf 'command_directory = %s\n' "$B" >>"$T/p/cf/main.cf"
+    printf 'oops\n' >>"$T/a/cf/main.cf"
+    rm "$T/b/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf" "$T/a/cf/main.cf"
+    run -1 "$PFM_SBIN/postmulti" -c "$T/p/cf" -l -i nosuch
+    [ "${#lines[@]}" -eq 4 ]
+    run cat "$B/postlog.log"
+    [ "$output" = "ARGS -c $T/p/cf -t postmulti -p warning
+$T/a/cf/main.cf, line 8: missing '=' after attribute name: \"oops\"
+Failed to obtain all required $T/a/cf/main.cf parameters
+open $T/b/cf/main.cf: No such file or directory
+Failed to obtain all required $T/b/cf/main.cf parameters" ]
+    # A fatal error: one postlog, not waited for (it sleeps a second).
+    rm "$B/postlog.log"
+    printf 'multi_instance_directories = %s/c/cf\n' "$T" >>"$T/p/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf"
+    run -1 "$PFM_SBIN/postmulti" -c "$T/p/cf" -x -i nosuch true
+    local i
+    for i in $(seq 50); do [ -s "$B/postlog.log" ] && break; sleep 0.1; done
+    run cat "$B/postlog.log"
+    [ "$output" = "ARGS -c $T/p/cf -t postmulti -p fatal
+No matching instances" ]
+}
+
+# sig_run - SIGNAL TARGET: run -x over the tree with a command that
+# logs, handles SIGINT itself (exit 130) and waits; send SIGNAL to the
+# process group (TARGET=group, as a terminal does) or to postmulti
+# only, once the first instance runs; sets status and $T/runs
+sig_run() {
+    rm -f "$T/runs"
+    setsid env --default-signal=INT,TERM,HUP PFM_SYSLOG=no "$PFM_SBIN/postmulti" \
+        -c "$T/p/cf" -x sh -c 'echo "$MAIL_CONFIG" >>"$0"; trap "exit 130" INT; sleep 2 >/dev/null & wait' \
+        "$T/runs" </dev/null >/dev/null 2>&1 &
+    local pid=$! i
+    for i in $(seq 100); do [ -s "$T/runs" ] && break; sleep 0.05; done
+    sleep 0.2
+    if [ "$2" = group ]; then kill "-$1" -- "-$pid"; else kill "-$1" "$pid"; fi
+    status=0
+    wait "$pid" || status=$?
+}
+
+@test "SIGINT, SIGTERM and SIGHUP start no further instance, exit 128+signal" {
+    tree
+    sig_run INT group
+    [ "$status" -eq 130 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run INT self
+    [ "$status" -eq 130 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run TERM self
+    [ "$status" -eq 143 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run HUP self
+    [ "$status" -eq 129 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+}
+
+@test "a write error on -l or -j exits 1 with Postfix's message" {
+    tree
+    run -1 PM -c "$T/p/cf" -l '>/dev/full'
+    run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
+    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]
+    run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l -j >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
+    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]
+}
+
+@test "-c takes only an absolute path, as postfix -c" {
+    tree
+    local d
+    for d in '' rel/cf . "${T#/}/p/cf"; do
+        run -1 PM -c "$d" -l
+        [ "$output" = "postmulti: fatal: -c requires absolute pathname" ]
+    done
+    run -1 PM -l -c ''
+    [ "$output" = "postmulti: fatal: -c requires absolute pathname" ]
+    run -1 "$POSTFIX_REAL" -c rel status
+}
+
+@test "text from outside reaches messages with a ? for each non-printable byte, as in Postfix" {
+    tree
+    local esc=$'\e[31m' bad=$'a\tb\rc\177d\351e'
+    run -1 PM -c "$T/p/cf" -e "$esc"
+    [ "$output" = "postmulti: fatal: Invalid '-e' edit action '?[31m'. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
+    run -1 PM -c "$T/p/cf" -i - -x "$bad"
+    [ "$output" = "postmulti: fatal: execvp a?b?c?d?e: No such file or directory" ]
+    run -1 PM -c "$T/p/cf" -l "-$esc"
+    [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    run -1 PM -c "$T/p/cf" -l -i "$esc" -x true
+    [ "$output" = "postmulti: fatal: Specify exactly one of '-e', '-l', '-p', '-x'" ]
+    # a listed directory with control characters: shown with ?, skipped
+    printf 'multi_instance_directories = %s/a/cf %s/x\033]0;t\007/cf\n' "$T" "$T" >>"$T/p/cf/main.cf"
+    mkdir -p "$T/x"$'\e]0;t\a'/cf
+    cp "$T/c/cf/main.cf" "$T/x"$'\e]0;t\a'/cf/
+    pfm_backdate "$T/p/cf/main.cf"
+    run -1 PM -c "$T/p/cf" -l
+    [ "$output" = "postmulti: warning: $T/x?]0;t?/cf/main.cf: unsafe character in config_directory value
+postmulti: warning: Failed to obtain all required $T/x?]0;t?/cf/main.cf parameters
+-               -               y         $T/p/cf
+postfix-a       g1              y         $T/a/cf" ]
+    [[ "$output" != *$'\e'* ]]
+}
+
+@test "execvp failures read as in Postfix: empty command, missing or unusable #! interpreter" {
+    tree
+    run -1 PM -c "$T/p/cf" -i - -x ''
+    [ "$output" = "postmulti: fatal: execvp : No such file or directory" ]
+    printf '#!/nonexistent/interp\necho ran\n' >"$T/s1"
+    printf '#!  %s -x\necho ran\n' "$T/s1.txt" >"$T/s2"
+    : >"$T/s1.txt"
+    chmod 755 "$T/s1" "$T/s2"
+    run -1 PM -c "$T/p/cf" -i - -x "$T/s1"
+    [ "$output" = "postmulti: fatal: execvp $T/s1: No such file or directory" ]
+    run -1 PM -c "$T/p/cf" -i - -x "$T/s2"
+    [ "$output" = "postmulti: fatal: execvp $T/s2: Permission denied" ]
+    # no "#!": run by the shell, as execvp does
+    printf 'echo ran\n' >"$T/s3"
+    chmod 755 "$T/s3"
+    run -0 PM -c "$T/p/cf" -i - -x "$T/s3"
+    [ "$output" = ran ]
+}
+
+@test "a MAIL_CONFIG with control characters is shown with ?" {
+    need_ns
+    run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG=$'/etc/postfix\e[31m' "$PFM_SBIN/postmulti" -l
+    [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=/etc/postfix?[31m" ]
+}
+
+@test "real postmulti gives the same execvp failures" {
+    need_ns
+    same -x ''
+    same -i - -x ''
+    sb_ns sh -c 'printf "#!/nonexistent/interp\n" >/tmp/pfm-s1; chmod 755 /tmp/pfm-s1'
+    same -i - -x /tmp/pfm-s1
+}
