@@ -26,9 +26,11 @@ unset CDPATH
 pfm_print=' !"#$%&'\''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~'
 
 # pfm_printable - TEXT: TEXT with each byte that is not printable ASCII
-# replaced by "?", in pfm_pt.  No process unless TEXT needs it; then
-# one awk, which counts bytes where a shell in a UTF-8 locale would
-# count characters (without awk, the shell's own loop does).
+# replaced by "?", in pfm_pt, except that valid UTF-8 is kept once the
+# primary's smtputf8_enable is yes (pfm_utf8=1), as Postfix does.  No
+# process unless TEXT needs it; then one awk, which counts bytes where
+# a shell in a UTF-8 locale would count characters (without awk, the
+# shell's own loop does, and shows any byte >= 0x80 as "?").
 pfm_printable() {
     pfm_pt=$1
     case $pfm_pt in
@@ -36,8 +38,8 @@ pfm_printable() {
     *) return 0 ;;
     esac
     if command -v awk >/dev/null 2>&1; then
-        pfm_pt=$(printf '%s' "$1" | LC_ALL=C awk '
-            { gsub(/[^ -~]/, "?"); printf "%s%s", sep, $0; sep = "?" }')
+        pfm_pt=$(printf '%s' "$1" | LC_ALL=C awk -v utf8="${pfm_utf8:-0}" \
+            "$pfm_awk_lib"'{ printf "%s%s", sep, shown($0); sep = "?" }')
     else
         pfm_pt='' pfm_s=$1
         while [ -n "$pfm_s" ]; do
@@ -126,7 +128,8 @@ pfm_fetch() {
             "$pfm_libexec/pfm-parsecf" "$@" -N "$pfm_prog" -T \
                 command_directory daemon_directory meta_directory \
                 shlib_directory syslog_name postmulti_start_commands \
-                postmulti_stop_commands postmulti_control_commands
+                postmulti_stop_commands postmulti_control_commands \
+                smtputf8_enable
             printf 'X\t%s\n' "$?"
         } | pfm_awk_table
     ) || pfm_fatal "cannot build the instance table: awk failed"
@@ -184,7 +187,11 @@ pfm_parse() {
             pfm_meta_directory=${4#=} pfm_shlib_directory=${5#=}
             pfm_syslog_name=${6#=} pfm_start_cmds=${7#=}
             pfm_stop_cmds=${8#=} pfm_control_cmds=${9#=}
-            shift 9
+            pfm_utf8=0
+            case ${10#=} in
+            [Yy][Ee][Ss]) pfm_utf8=1 ;;
+            esac
+            shift 10
             pfm_primary_dir=${1#=} pfm_nsec=$2
             ;;
         B)
@@ -265,7 +272,12 @@ pfm_awk_table() {
             f[i] = (i <= n) ? substr(a[i], 2) : ""
     }
     $1 == "X" { status = f[2] + 0; next }
-    $1 == "G" { g[++ng] = f[3]; gv[f[2]] = f[3]; next }
+    $1 == "G" {
+        g[++ng] = f[3]
+        gv[f[2]] = f[3]
+        utf8 = (gv["smtputf8_enable"] ~ /^[Yy][Ee][Ss]$/)
+        next
+    }
     $1 != "I" { next }
     {
         en = (f[9] ~ /^[Yy][Ee][Ss]$/) ? 1 : ((f[9] ~ /^[Nn][Oo]$/) ? 0 : "")
@@ -340,6 +352,11 @@ pfm_awk_lib='
             }
         }
         RBS = rep(1, "")
+        # UTF-8: lead bytes and how many continuation bytes follow
+        for (i = 128; i < 192; i++)
+            cont[sprintf("%c", i)] = 1
+        for (i = 194; i < 245; i++)
+            lead[sprintf("%c", i)] = (i < 224) ? 1 : (i < 240) ? 2 : 3
     }
     # rep - N TAIL: the gsub replacement text that gives N backslashes
     # and TAIL: awks differ (gawk, busybox awk) in how they read
@@ -380,11 +397,32 @@ pfm_awk_lib='
         gsub(/\\0134/, RBS, s)
         return s
     }
-    # shown - S as messages show it: "?" for each byte that is not
-    # printable ASCII (S is not encoded)
-    function shown(s) {
-        gsub(/[^ -~]/, "?", s)
-        return s
+    # shown - S as Postfix messages show it: "?" for each byte that is
+    # not printable ASCII, except valid UTF-8 sequences when utf8 is 1
+    # (S is not encoded)
+    function shown(s,    out, c, k, i) {
+        gsub(/[\001-\037\177]/, "?", s)
+        if (!utf8) {
+            gsub(/[^ -~]/, "?", s)
+            return s
+        }
+        out = ""
+        while (match(s, /[^ -~]/)) {
+            out = out substr(s, 1, RSTART - 1)
+            s = substr(s, RSTART)
+            c = substr(s, 1, 1)
+            k = (c in lead) ? lead[c] : 0
+            for (i = 2; i <= k + 1; i++)
+                if (!(substr(s, i, 1) in cont))
+                    k = 0
+            if (k == 0)
+                k = 1
+            else
+                k = k + 1
+            out = out (k == 1 ? "?" : substr(s, 1, k))
+            s = substr(s, k + 1)
+        }
+        return out s
     }
 '
 

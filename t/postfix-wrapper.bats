@@ -315,3 +315,23 @@ postfix/postfix-script: stopping the Postfix mail system" ]
     [ "$pfm" = "start=0 status=1 reload=0 flush=0 stop=0 status=1 flush=69 stop=1 " ]
     run -1 wr_pid p
 }
+
+@test "bytes >= 0x80 in names and groups: every instance driven, in order, in LANG=C and UTF-8" {
+    wr_ns
+    wr_set "multi_instance_group = gr"$'\303\251' /etc/postfix-a/main.cf
+    wr_set "multi_instance_name = postfix-b"$'\351' /etc/postfix-b/main.cf
+    local loc
+    for loc in C C.UTF-8; do
+        LANG=$loc LC_ALL=$loc run -1 wr_postfix status
+        run wr_log
+        [ "$output" = "/etc/postfix -- status
+/etc/postfix-a -- status
+/etc/postfix-b -- status
+/etc/postfix-c -- status" ]
+        LANG=$loc LC_ALL=$loc run -0 wr_postfix quick-stop
+        run wr_log
+        [ "$output" = "/etc/postfix-c -- quick-stop
+/etc/postfix-a -- quick-stop
+/etc/postfix -- quick-stop" ]
+    done
+}

@@ -764,7 +764,7 @@ sig_run() {
 
 @test "text from outside reaches messages with a ? for each non-printable byte, as in Postfix" {
     tree
-    local esc=$'\e[31m' bad=$'a\tb\rc\177d\351e'
+    local esc=$'\e[31m' bad=$'a\tb\rc\177d\001e'
     run -1 PM -c "$T/p/cf" -e "$esc"
     [ "$output" = "postmulti: fatal: Invalid '-e' edit action '?[31m'. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
     run -1 PM -c "$T/p/cf" -i - -x "$bad"
@@ -811,10 +811,148 @@ postfix-a       g1              y         $T/a/cf" ]
     [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=/etc/postfix?[31m" ]
 }
 
+@test "messages show non-printable bytes as real postmulti does (valid UTF-8 kept only with smtputf8_enable)" {
+    need_ns
+    same -l -Z $'\033'
+    same -e $'\033[31m'
+    # COMPATIBILITY: getopt prints a bad option byte raw; pfm shows "?"
+    run -1 sb_ns "$POSTMULTI_REAL" -l -$'\033'
+    [ "${lines[0]}" = "postmulti: invalid option -- '"$'\033'"'" ]
+    run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l -$'\033'
+    [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    if pm_is_yash; then
+        # COMPATIBILITY: yash replaces an argument that is not valid text
+        # in its locale by an empty one, with its own warning.
+        run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -e $'gr\351'
+        [ "${lines[${#lines[@]}-1]}" = "postmulti: fatal: Invalid '-e' edit action ''. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
+        return 0
+    fi
+    same -e $'gr\303\251\351\033x'
+    same -x $'\033[31m\351'
+    tree
+    # With compatibility_level 3.6 (the tree's), smtputf8_enable is yes.
+    run -1 PM -c "$T/p/cf" -e $'gr\303\251\351\033x'
+    [ "$output" = "postmulti: fatal: Invalid '-e' edit action 'gr"$'\303\251'"??x'. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
+}
+
 @test "real postmulti gives the same execvp failures" {
     need_ns
     same -x ''
     same -i - -x ''
     sb_ns sh -c 'printf "#!/nonexistent/interp\n" >/tmp/pfm-s1; chmod 755 /tmp/pfm-s1'
     same -i - -x /tmp/pfm-s1
+}
+
+# fz_gen - N ROOT SEED: N secondaries under ROOT/i/K..., whose
+# directory names, instance names and groups hold random bytes (NUL,
+# control characters, CR, bytes >= 0x80, very long values), made by one
+# awk program run twice with the same seed (awk cannot mkdir: the first
+# pass lists the directories, the second writes the files); ROOT/p
+# lists them all, ROOT/clean those that Postfix accepts (no control
+# character, multi_instance_enable yes or no, in any case)
+fz_gen() {
+    local awk
+    awk=$(PATH=/usr/bin:/bin command -v awk)
+    mkdir -p "$2/p" "$2/clean"
+    local prog='
+    # rnd - up to MAX random bytes: CLS 0 printable ASCII, 1 also
+    # bytes >= 0x80, 2 also control bytes; no $ (macros), no newline
+    function rnd(max, cls,    len, s, i, b) {
+        len = int(rand() * max) + 1
+        s = ""
+        for (i = 0; i < len; i++) {
+            b = 33 + int(rand() * 94)
+            if (cls >= 1 && rand() < 0.3)
+                b = 128 + int(rand() * 128)
+            if (cls >= 2 && rand() < 0.1)
+                b = 1 + int(rand() * 31)
+            if (b == 36 || b == 10)
+                b = 95
+            s = s sprintf("%c", b)
+        }
+        return s
+    }
+    BEGIN {
+        srand(seed)
+        split("yes no YES No maybe", ens, " ")
+        list = ""; clean = ""
+        for (k = 1; k <= n; k++) {
+            cls = int(rand() * 3)
+            name = "postfix-" k rnd(rand() < 0.1 ? 3000 : 20, cls)
+            group = rnd(rand() < 0.1 ? 3000 : 20, cls)
+            if (rand() < 0.1)
+                group = group sprintf("%c", 0) "cut"
+            if (rand() < 0.1)
+                group = group sprintf("%c", 13) "cr"
+            en = ens[1 + int(rand() * (rand() < 0.1 ? 5 : 4))]
+            d = "i/" k
+            if (rand() < 0.3) {
+                d = d rnd(8, cls)
+                gsub(/[\/, \t\r]/, "_", d)
+            }
+            f = t "/" d
+            if (pass == 1) {
+                print f
+                continue
+            }
+            printf "multi_instance_name = %s\nmulti_instance_group = %s\n", name, group > (f "/main.cf")
+            printf "multi_instance_enable = %s\n", en > (f "/main.cf")
+            printf "queue_directory = %s/q/%d\ndata_directory = %s/d/%d\n", t, k, t, k > (f "/main.cf")
+            close(f "/main.cf")
+            list = list " " f
+            if (name group d !~ /[\001-\037\177]/ && en != "maybe")
+                clean = clean " " f
+        }
+        if (pass == 2) {
+            printf "multi_instance_enable = yes\nmulti_instance_directories =%s\n", list > (t "/p/main.cf")
+            printf "multi_instance_enable = yes\nmulti_instance_directories =%s\n", clean > (t "/clean/main.cf")
+        }
+    }'
+    "$awk" -v n="$1" -v t="$2" -v seed="$3" -v pass=1 "$prog" </dev/null |
+        xargs -d '\n' mkdir -p --
+    "$awk" -v n="$1" -v t="$2" -v seed="$3" -v pass=2 "$prog" </dev/null
+    find "$2" -name main.cf -exec touch -d '2 hours ago' {} +
+}
+
+# fz_ctl - FILE...: no control byte but newline in the files
+fz_ctl() {
+    ! LC_ALL=C tr -d '\n' <"$1" | LC_ALL=C grep -aq '[[:cntrl:]]'
+}
+
+@test "fuzz: random bytes in names, groups and directories: -l/-j equal dash's in C and UTF-8, equal real postmulti's where Postfix accepts them" {
+    need_ns
+    local n=${PFM_FUZZ_PM_N:-40} seed=${PFM_FUZZ_SEED:-$RANDOM}
+    T=$BATS_TEST_TMPDIR/fz
+    fz_gen "$n" "$T" "$seed"
+    echo "seed $seed" >&2
+    local o=$BATS_TEST_TMPDIR/out loc opt st
+    mkdir -p "$o"
+    for opt in -l -lj -lR; do
+        st=0
+        PFM_SYSLOG=no timeout 60 dash "$PFM_SBIN/postmulti" -c "$T/p" $opt >"$o/ref.out" 2>"$o/ref.err" || st=$?
+        # no crash, no hang; broken ones are reported (exit 1)
+        [ "$st" -le 1 ]
+        fz_ctl "$o/ref.out"
+        fz_ctl "$o/ref.err"
+        for loc in C C.UTF-8; do
+            st2=0
+            LANG=$loc LC_ALL=$loc PFM_SYSLOG=no timeout 60 "$PFM_SBIN/postmulti" -c "$T/p" $opt \
+                >"$o/out" 2>"$o/err" || st2=$?
+            [ "$st2" = "$st" ]
+            cmp "$o/ref.out" "$o/out"
+            cmp "$o/ref.err" "$o/err"
+        done
+    done
+    # Real postmulti, on the instances it accepts, through /etc/postfix.
+    sb_ns cp "$T/clean/main.cf" /etc/postfix/main.cf
+    sb_ns touch -d '2 hours ago' /etc/postfix/main.cf
+    local real_rc=0 pfm_rc=0
+    sb_ns "$POSTMULTI_REAL" -l >"$o/real.out" 2>/dev/null || real_rc=$?
+    sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l >"$o/pfm.out" 2>"$o/pfm.err" || pfm_rc=$?
+    [ "$real_rc" = "$pfm_rc" ]
+    cmp "$o/real.out" "$o/pfm.out"
+    [ "$(wc -l <"$o/pfm.out")" -gt 1 ]
+    # put the shared fixture back
+    sb_ns sh -c 'printf "%s\n" "multi_instance_directories = /etc/postfix-a, /etc/postfix-b /etc/postfix-c" \
+        "multi_instance_enable = yes" >/etc/postfix/main.cf; touch -d "2 hours ago" /etc/postfix/main.cf'
 }
