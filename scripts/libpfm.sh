@@ -501,8 +501,9 @@ EOF
 # (one field splitting: "${x#*TAB}" costs O(length^2) in some shells)
 # unless a value has bytes outside printable ASCII (one printf each).
 # Returns 1 for the lines before the table; 2 when this shell cannot
-# hold the bytes of a value (yash, see pfm_decode): pfm_edir is then
-# the directory as encoded, printable.
+# hold the bytes of a value (yash, see pfm_decode): pfm_undec then lists
+# those values (" name group dir queue data"), which stay encoded, and
+# pfm_edir is the directory as encoded, printable.
 pfm_split() {
     case $1 in
     [01]*) ;;
@@ -514,15 +515,16 @@ pfm_split() {
     set -- $1
     IFS=$pfm_sifs
     pfm_en=$1 pfm_name=${2#=} pfm_group=${3#=} pfm_dir=${4#=}
-    pfm_queue=${5#=} pfm_data=${6#=} pfm_primary=$7
+    pfm_queue=${5#=} pfm_data=${6#=} pfm_primary=$7 pfm_undec=''
     case $2$3$4$5$6 in
     *\\*) ;;
     *) return 0 ;;
     esac
     pfm_edir=$pfm_dir
     for pfm_v in pfm_name pfm_group pfm_dir pfm_queue pfm_data; do
-        pfm_decode "$pfm_v" || return 2
+        pfm_decode "$pfm_v" || pfm_undec="$pfm_undec ${pfm_v#pfm_}"
     done
+    [ -z "$pfm_undec" ] || return 2
 }
 
 # pfm_match - does the current instance match pfm_sel/pfm_selname?
@@ -696,9 +698,10 @@ pfm_postfix_each() {
     for pfm_rec in $pfm_table; do
         IFS=$pfm_ifs
         pfm_split "$pfm_rec"
-        case $? in
-        1) continue ;;
-        2)
+        case $?:$pfm_undec in
+        1:*) continue ;;
+        2:*' dir'*)
+            # postfix(1) needs only the directory
             pfm_skip_undecodable
             continue
             ;;
