@@ -335,3 +335,30 @@ postfix/postfix-script: stopping the Postfix mail system" ]
 /etc/postfix -- quick-stop" ]
     done
 }
+
+@test "an instance directory with bytes >= 0x80 gets MAIL_CONFIG unchanged (yash: skipped with a warning)" {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR
+    sb_shim "$T/bin" "$T/log"
+    SB_EXTRA="command_directory = $T/bin"
+    local id=$'e\351'
+    sb_tree "$T/sb" "a:postfix-a::yes" "$id:postfix-e::yes"
+    local loc
+    for loc in C C.UTF-8; do
+        rm -f "$T/log"
+        run env -i PFM_SYSLOG=no LANG=$loc LC_ALL=$loc config_directory="$T/sb/p/cf" \
+            command_directory="$T/bin" daemon_directory=/usr/lib/postfix/sbin \
+            "$PFM_LIBEXEC/postfix-wrapper" set-permissions
+        if head -n 1 "$PFM_LIBEXEC/postfix-wrapper" | grep -q yash; then
+            [ "$status" -eq 1 ]
+            [ "$output" = "postfix-wrapper: warning: skipped instance $T/sb/e\\0351/cf: this shell cannot pass its values in this locale" ]
+            [ "$(cat "$T/log")" = "$T/sb/p/cf -- set-permissions
+$T/sb/a/cf -- set-permissions" ]
+        else
+            [ "$status" -eq 0 ]
+            [ "$(cat "$T/log")" = "$T/sb/p/cf -- set-permissions
+$T/sb/a/cf -- set-permissions
+$T/sb/$id/cf -- set-permissions" ]
+        fi
+    done
+}
