@@ -835,6 +835,20 @@ postfix-a       g1              y         $T/a/cf" ]
     [ "$output" = "postmulti: fatal: Invalid '-e' edit action 'gr"$'\303\251'"??x'. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
 }
 
+@test "COMPATIBILITY: an empty MAIL_CONFIG, and a secondary without master.cf" {
+    need_ns
+    run -1 sb_ns script -qec "env MAIL_CONFIG= $POSTMULTI_REAL -l" /dev/null
+    [ "${output%$'\r'}" = "postmulti: fatal: open /main.cf: No such file or directory" ]
+    run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG= "$PFM_SBIN/postmulti" -l
+    [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=" ]
+    sb_ns mv /etc/postfix-c/master.cf /etc/postfix-c/master.cf.away
+    run -0 sb_ns "$POSTMULTI_REAL" -l -i /etc/postfix-c
+    [ "${lines[0]}" = "/usr/sbin/postconf: warning: open /etc/postfix-c/master.cf: No such file or directory" ]
+    run -0 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l -i /etc/postfix-c
+    sb_ns mv /etc/postfix-c/master.cf.away /etc/postfix-c/master.cf
+    [ "$output" = "-               -               y         /etc/postfix-c" ]
+}
+
 @test "real postmulti gives the same execvp failures" {
     need_ns
     same -x ''
