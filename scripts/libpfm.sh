@@ -84,7 +84,8 @@ pfm_msg() {
     pfm_printable "$2"
     printf '%s: %s: %s\n' "$pfm_prog" "$1" "$pfm_pt" >&2
     if [ "$1" = fatal ]; then
-        printf '%s\n' "$pfm_pt" | pfm_log "$1" &
+        # not holding stdout or stderr: a caller's $(...) would wait
+        { printf '%s\n' "$pfm_pt" | pfm_log "$1"; } >/dev/null 2>&1 &
     else
         printf '%s\n' "$pfm_pt" | pfm_log "$1"
     fi
