@@ -582,7 +582,7 @@ pfm_resolve() {
         pfm_exec_err='No such file or directory'
     elif [ -d "$pfm_p" ] || [ ! -x "$pfm_p" ]; then
         pfm_exec_err='Permission denied'
-    elif [ -r "$pfm_p" ]; then
+    elif [ -f "$pfm_p" ] && [ -r "$pfm_p" ]; then
         # The first line, for a "#!": read stops at a NUL or a
         # newline; what it cannot read does not start with "#!".
         pfm_l=''
