@@ -4,9 +4,12 @@
 # Sourced, never run: `. "$pfm_libexec/libpfm.sh"`.  The caller sets
 # pfm_prog (message prefix) and pfm_libexec (directory of pfm-parsecf)
 # first.  The instance table comes from ONE pfm-parsecf call per run
-# (pfm_fetch); no per-instance process is started except the command
-# the user asked for.  Nothing read from main.cf, the environment or
-# the command line is ever evaluated.
+# (pfm_fetch) and ONE awk that turns it into printable ASCII (see
+# pfm_awk_table); no per-instance process is started except the command
+# the user asked for (and one printf for an instance whose values have
+# bytes that are not printable ASCII).  Nothing read from main.cf, the
+# environment or the command line is ever evaluated (pfm_decode's eval
+# only names variables of fixed lists).
 #
 # Globals set here start with pfm_; the per-instance variables that
 # -x exports (MAIL_CONFIG, config_directory, ...) are the only others.
