@@ -19,7 +19,9 @@
  * {a}:{b} forms and the relational ${{a} op {b} ? {t} : {f}} forms.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,10 @@ struct pfm_default {
 #define MAIN_CF "main.cf"
 #define MASTER_CF "master.cf"
 #define NEST_LIMIT 100          /* Postfix's macro nesting limit */
+#define REC_LIMIT 1000          /* nested texts of any kind: the C stack */
+/* Expansion work allowed per instance: units per main.cf byte, plus a base. */
+#define BUDGET_BASE 16000000ul
+#define BUDGET_PER_BYTE 64ul
 #define WORD_SEP " \t\r\n"      /* separators when values are printed */
 #define LIST_SEP ", \t\r\n"     /* separators of list values */
 
@@ -59,6 +65,12 @@ struct setting {
     struct setting *hnext;      /* hash chain */
 };
 
+/* The bracket table of one value (see matches). */
+struct mcache {
+    const char *v;
+    int *m;
+};
+
 /* Everything known about one instance's configuration. */
 struct conf {
     const char *dir;            /* as typed: messages use it */
@@ -69,9 +81,15 @@ struct conf {
     size_t hsize;
     int quiet;                  /* batch mode: no warnings */
     char *error;                /* first fatal text (quiet mode) */
-    int depth;                  /* macro nesting */
-    int stuck;                  /* nesting limit hit in this expansion */
-    int err;                    /* a syntax error seen in this expansion */
+    int level;                  /* Postfix's nesting count */
+    int bad;                    /* this expansion has failed */
+    int rdepth;                 /* nested texts of any kind */
+    int over;                   /* the work budget ran out */
+    size_t budget;              /* expansion work left */
+    const char *base;           /* the value being walked, and */
+    const int *match;           /* its bracket table */
+    struct mcache *mcache;      /* bracket tables by value */
+    size_t mcsize, mcn;
     char **dbfiles;             /* "type:/path" files already read */
     size_t ndbfiles;
 };
@@ -254,6 +272,9 @@ static void conf_free(struct conf *c)
     for (i = 0; i < c->ndbfiles; i++)
         free(c->dbfiles[i]);
     free(c->dbfiles);
+    for (i = 0; i < c->mcsize; i++)
+        free(c->mcache[i].m);
+    free(c->mcache);
     free(c->order);
     free(c->hash);
     free(c->path);
@@ -292,11 +313,26 @@ static const char *lookup(const struct conf *c, const char *name)
  * The macro language.  One walker serves two purposes: SCAN finds the
  * names a value refers to (postconf registers user-defined parameters
  * and reports undefined ones this way); EXPAND computes the value.
+ *
+ * Cost is linear in the size of main.cf whatever the input: a text is
+ * walked as a range of the value it belongs to, never copied on the way
+ * down; closing brackets come from a table made once per value
+ * (matches); nesting stops at Postfix's limit, and at REC_LIMIT nested
+ * texts of any kind, which bounds the C stack where Postfix has no
+ * limit (the sides of a relational form start afresh); and the work
+ * of all expansions of one instance is bounded by its main.cf size
+ * (charge), which stops exponential chains ("a = $b$b", "b = $c$c"...).
  */
 enum ex_mode { SCAN, EXPAND };
 
-static int ex_text(struct conf *c, const char *s, size_t len,
+static int ex_text(struct conf *c, const char *s, const char *end,
                    enum ex_mode m, struct buf *out);
+
+/* at - the byte at p, or NUL at the end of the text */
+static int at(const char *p, const char *end)
+{
+    return p < end ? (unsigned char) *p : '\0';
+}
 
 /* is_name - a byte that may appear in a parameter name */
 static int is_name(int ch)
@@ -312,34 +348,123 @@ static int ex_space(int ch)
 }
 
 /* skip_sp - skip white space inside an expression */
-static const char *skip_sp(const char *p)
+static const char *skip_sp(const char *p, const char *end)
 {
-    while (*p && ex_space((unsigned char) *p))
+    while (p < end && ex_space((unsigned char) *p))
         p++;
     return p;
 }
 
+/* mk_match - for each '{' and '(' of v, the offset of its closing bracket */
+static int *mk_match(const char *v, size_t len)
+{
+    int *m, *stack;
+    size_t i, nb = 0, np = 0;
+
+    if (len > INT_MAX)
+        msg_fatal("parameter value too long: %lu bytes", (unsigned long) len);
+    m = xmalloc(len * sizeof(*m));
+    /* Two stacks in one array: braces grow up, parentheses down. */
+    stack = xmalloc(len * sizeof(*stack));
+    for (i = 0; i < len; i++) {
+        m[i] = -1;
+        if (v[i] == '{')
+            stack[nb++] = (int) i;
+        else if (v[i] == '(')
+            stack[len - ++np] = (int) i;
+        else if (v[i] == '}' && nb > 0)
+            m[stack[--nb]] = (int) i;
+        else if (v[i] == ')' && np > 0)
+            m[stack[len - np--]] = (int) i;
+    }
+    free(stack);
+    return m;
+}
+
+/* matches - the bracket table of value v, made once per conf */
+static const int *matches(struct conf *c, const char *v, size_t len)
+{
+    size_t h, i;
+
+    if (2 * (c->mcn + 1) > c->mcsize) {
+        struct mcache *old = c->mcache;
+        size_t oldsize = c->mcsize;
+
+        c->mcsize = c->mcsize ? 2 * c->mcsize : 64;
+        c->mcache = xmalloc(c->mcsize * sizeof(*c->mcache));
+        memset(c->mcache, 0, c->mcsize * sizeof(*c->mcache));
+        for (i = 0; i < oldsize; i++) {
+            if (old[i].v == NULL)
+                continue;
+            for (h = ((uintptr_t) old[i].v >> 3) % c->mcsize;
+                 c->mcache[h].v; h = (h + 1) % c->mcsize)
+                /* void */ ;
+            c->mcache[h] = old[i];
+        }
+        free(old);
+    }
+    for (h = ((uintptr_t) v >> 3) % c->mcsize; c->mcache[h].v;
+         h = (h + 1) % c->mcsize)
+        if (c->mcache[h].v == v)
+            return c->mcache[h].m;
+    c->mcache[h].v = v;
+    c->mcache[h].m = mk_match(v, len);
+    c->mcn++;
+    return c->mcache[h].m;
+}
+
+/* close_of - the bracket that closes the one at p, if before end */
+static const char *close_of(const struct conf *c, const char *p,
+                            const char *end)
+{
+    int j = c->match[p - c->base];
+
+    return j >= 0 && c->base + j < end ? c->base + j : NULL;
+}
+
+/* charge - spend n units of the instance's work budget; 1 when it ran out */
+static int charge(struct conf *c, size_t n)
+{
+    if (c->over)
+        return 1;
+    if (n < c->budget) {
+        c->budget -= n;
+        return 0;
+    }
+    c->over = 1;
+    cwarn(c, "%s: macro expansion too large", c->path);
+    return 1;
+}
+
 /* ex_error - report a syntax error in an expression */
 static int ex_error(struct conf *c, const char *what, const char *before,
-                    size_t blen, const char *after)
+                    size_t blen, const char *after, const char *end)
 {
     /* postconf shows at most 20 bytes of what follows. */
-    cwarn(c, "%s at: \"...%.*s>>>%.20s\"", what, (int) blen, before, after);
+    cwarn(c, "%s at: \"...%.*s>>>%.*s\"", what, (int) blen, before,
+          (int) (end - after < 20 ? end - after : 20), after);
     return EX_ERR;
 }
 
-/* curly - at '{', find the matching '}'; NULL if there is none */
-static const char *curly(const char *p)
+/* ex_value - walk a whole value, with its own bracket table */
+static int ex_value(struct conf *c, const char *v, enum ex_mode m,
+                    struct buf *out)
 {
-    int level = 0;
+    const char *obase = c->base;
+    const int *omatch = c->match;
+    size_t len = strlen(v);
+    int st;
 
-    for (; *p; p++) {
-        if (*p == '{')
-            level++;
-        else if (*p == '}' && --level == 0)
-            return p;
+    if (charge(c, len)) {
+        c->bad = 1;
+        return EX_NEST;
     }
-    return NULL;
+    c->base = v;
+    c->match = matches(c, v, len);
+    st = ex_text(c, v, v + len, m, out);
+    c->base = obase;
+    c->match = omatch;
+    return st;
 }
 
 /* ex_name - handle one reference to a parameter name */
@@ -348,7 +473,6 @@ static int ex_name(struct conf *c, const char *name, enum ex_mode m,
 {
     struct setting *s;
     const char *v;
-    int st = 0;
 
     if (m == SCAN) {
         *defined = 1;
@@ -365,10 +489,7 @@ static int ex_name(struct conf *c, const char *name, enum ex_mode m,
     *defined = v != NULL;
     if (v == NULL)
         return 0;
-    c->depth++;
-    st = ex_text(c, v, strlen(v), EXPAND, val);
-    c->depth--;
-    return st;
+    return ex_value(c, v, EXPAND, val);
 }
 
 /* level_parse - a compatibility level "a[.b[.c]]"; -1 if malformed */
@@ -451,59 +572,73 @@ static int compare(struct conf *c, const char *l, const char *op, size_t oplen,
  * truth says which branch applies; p points just after the operator.
  * Writes the chosen text's expansion to out.
  */
-static int ex_branches(struct conf *c, const char *p, int qmark, int truth,
-                       enum ex_mode m, struct buf *out)
+static int ex_branches(struct conf *c, const char *p, const char *end,
+                       int qmark, int truth, enum ex_mode m, struct buf *out)
 {
     const char *a, *ae, *b, *be, *q;
     int st = 0;
 
-    if (*skip_sp(p) != '{') {
+    if (at(skip_sp(p, end), end) != '{') {
         /* Plain text: everything up to the end, blanks and all. */
-        q = p + strlen(p);
         if (m == SCAN || truth)
-            st |= ex_text(c, p, (size_t) (q - p), m, out);
+            st |= ex_text(c, p, end, m, out);
         return st;
     }
     /* Like postconf, use each braced text before looking past it. */
-    p = skip_sp(p);
+    p = skip_sp(p, end);
     a = p + 1;
-    if ((ae = curly(p)) == NULL)
-        return ex_error(c, "unexpected input", p, 0, p);
+    if ((ae = close_of(c, p, end)) == NULL)
+        return ex_error(c, "unexpected input", p, 0, p, end);
     /* An error inside a branch does not stop the check of what follows. */
     if (m == SCAN || truth)
-        st |= ex_text(c, a, (size_t) (ae - a), m, out);
-    q = skip_sp(ae + 1);
-    if (qmark && *q == ':') {
-        q = skip_sp(q + 1);
-        if (*q == '{') {
+        st |= ex_text(c, a, ae, m, out);
+    q = skip_sp(ae + 1, end);
+    if (qmark && at(q, end) == ':') {
+        q = skip_sp(q + 1, end);
+        if (at(q, end) == '{') {
             b = q + 1;
-            if ((be = curly(q)) == NULL)
-                return ex_error(c, "unexpected input", q, 0, q);
+            if ((be = close_of(c, q, end)) == NULL)
+                return ex_error(c, "unexpected input", q, 0, q, end);
             if (m == SCAN || !truth)
-                st |= ex_text(c, b, (size_t) (be - b), m, out);
-            q = skip_sp(be + 1);
-            if (*q)
+                st |= ex_text(c, b, be, m, out);
+            q = skip_sp(be + 1, end);
+            if (q < end)
                 return st | ex_error(c, "unexpected input", b,
-                                     (size_t) (be + 1 - b), q);
+                                     (size_t) (be + 1 - b), q, end);
         } else {
             /* "{a}:text": the text after ':' is used as is. */
             b = q;
-            be = q + strlen(q);
+            be = end;
             while (be > b && ex_space((unsigned char) be[-1]))
                 be--;
             if (m == SCAN || !truth)
-                st |= ex_text(c, b, (size_t) (be - b), m, out);
+                st |= ex_text(c, b, be, m, out);
         }
-    } else if (*q) {
+    } else if (q < end) {
         return st | ex_error(c, qmark ? "\":\" expected" : "unexpected input",
-                             a, (size_t) (ae + 1 - a), q);
+                             a, (size_t) (ae + 1 - a), q, end);
     }
     return st;
 }
 
+/* ex_side - one side of a relational form: a fresh expansion in Postfix */
+static int ex_side(struct conf *c, const char *s, const char *end,
+                   enum ex_mode m, struct buf *out)
+{
+    int level = c->level, st;
+
+    /* Its own nesting count, and an error in it does not mute the rest. */
+    c->level = 0;
+    c->bad = 0;
+    st = ex_text(c, s, end, m, out);
+    c->level = level;
+    c->bad = 0;
+    return st;
+}
+
 /* ex_relational - ${{a} op {b} ? {t} : {f}} */
-static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
-                         struct buf *out)
+static int ex_relational(struct conf *c, const char *t, const char *end,
+                         enum ex_mode m, struct buf *out)
 {
     const char *l, *le, *op, *r, *re, *p;
     size_t oplen;
@@ -511,19 +646,22 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     struct buf lv, rv;
 
     l = t + 1;
-    if ((le = curly(t)) == NULL)
-        return ex_error(c, "unexpected input", t, 0, t);
-    op = skip_sp(le + 1);
+    if ((le = close_of(c, t, end)) == NULL)
+        return ex_error(c, "unexpected input", t, 0, t, end);
+    op = skip_sp(le + 1, end);
     /* The operator is a run of these characters, then maybe "level". */
-    oplen = strspn(op, "<>=!");
+    for (oplen = 0; op + oplen < end && op[oplen] != '\0'
+         && strchr("<>=!", op[oplen]); oplen++)
+        /* void */ ;
     if (!((oplen == 2 && strchr("=!<>", op[0]) && op[1] == '=')
           || (oplen == 1 && (op[0] == '<' || op[0] == '>'))))
         return ex_error(c, "\"==\" or \"!=\"\" or \"<\"\" or \"<=\"\" or "
-                        "\">=\"\" or \">\" expected", l, (size_t) (le + 1 - l), op);
+                        "\">=\"\" or \">\" expected", l, (size_t) (le + 1 - l),
+                        op, end);
     p = op + oplen;
-    if (strncmp(p, "level", 5) == 0)
+    if (end - p >= 5 && memcmp(p, "level", 5) == 0)
         level = 1, p += 5;
-    if (*skip_sp(p) != '{') {
+    if (at(skip_sp(p, end), end) != '{') {
         /* postconf rebuilds the text before the error: "{left} op". */
         struct buf bt;
         int st2;
@@ -532,22 +670,19 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
         buf_addn(&bt, t, (size_t) (le + 1 - t));
         buf_addc(&bt, ' ');
         buf_addn(&bt, op, oplen);
-        st2 = ex_error(c, "\"{expression}\" expected", bt.s, bt.len, p);
+        st2 = ex_error(c, "\"{expression}\" expected", bt.s, bt.len, p, end);
         buf_free(&bt);
         return st2;
     }
-    p = skip_sp(p);
+    p = skip_sp(p, end);
     r = p + 1;
-    if ((re = curly(p)) == NULL)
-        return ex_error(c, "unexpected input", p, 0, p);
+    if ((re = close_of(c, p, end)) == NULL)
+        return ex_error(c, "unexpected input", p, 0, p, end);
     /* Like postconf, evaluate both sides before looking further. */
     buf_init(&lv);
     buf_init(&rv);
-    /* Each side is a fresh expansion: an error in one does not mute the other. */
-    st |= ex_text(c, l, (size_t) (le - l), m, &lv);
-    c->err = 0;
-    st |= ex_text(c, r, (size_t) (re - r), m, &rv);
-    c->err = 0;
+    st |= ex_side(c, l, le, m, &lv);
+    st |= ex_side(c, r, re, m, &rv);
     if (m == EXPAND && !(st & EX_BAD)) {
         truth = compare(c, lv.s, op, oplen, level, rv.s);
         if (truth < 0)
@@ -555,44 +690,46 @@ static int ex_relational(struct conf *c, const char *t, enum ex_mode m,
     }
     buf_free(&lv);
     buf_free(&rv);
-    if (st & EX_BAD)
+    if (st & EX_BAD) {
+        c->bad = 1;
         return st;
-    p = skip_sp(re + 1);
-    if (*p && *p != '?' && *p != ':')
+    }
+    p = skip_sp(re + 1, end);
+    if (p < end && *p != '?' && *p != ':')
         /* postconf shows only the closing brace here. */
-        return ex_error(c, "\"?\" or \":\" expected", re, 1, p);
-    if (*p == '\0') {
+        return ex_error(c, "\"?\" or \":\" expected", re, 1, p, end);
+    if (p == end) {
         if (m == EXPAND && truth)
             buf_adds(out, "true");
         return st;
     }
     if (*p == ':')
         truth = !truth;
-    return st | ex_branches(c, p + 1, *p == '?', truth, m, out);
+    return st | ex_branches(c, p + 1, end, *p == '?', truth, m, out);
 }
 
 /* ex_expr - the text inside ${...} or $(...) */
-static int ex_expr(struct conf *c, const char *t, enum ex_mode m,
-                   struct buf *out)
+static int ex_expr(struct conf *c, const char *t, const char *end,
+                   enum ex_mode m, struct buf *out)
 {
-    const char *p, *ne;
+    const char *p, *n, *ne;
     char *name;
     int st, defined = 0;
     struct buf val;
 
-    p = skip_sp(t);
-    if (*p == '{')
-        return ex_relational(c, p, m, out);
-    for (ne = p; is_name((unsigned char) *ne); ne++)
+    p = skip_sp(t, end);
+    if (at(p, end) == '{')
+        return ex_relational(c, p, end, m, out);
+    for (n = ne = p; ne < end && is_name((unsigned char) *ne); ne++)
         /* void */ ;
-    p = skip_sp(ne);
-    if (*p && *p != '?' && *p != ':')
+    p = skip_sp(ne, end);
+    if (p < end && *p != '?' && *p != ':')
         return ex_error(c, "attribute name syntax error", t,
-                        (size_t) (ne - t), ne);
-    name = xstrndup(skip_sp(t), (size_t) (ne - skip_sp(t)));
+                        (size_t) (ne - t), ne, end);
+    name = xstrndup(n, (size_t) (ne - n));
     buf_init(&val);
-    if (*p == '\0' || m == SCAN) {
-        st = ex_name(c, name, m, *p ? &val : out, &defined);
+    if (p == end || m == SCAN) {
+        st = ex_name(c, name, m, p < end ? &val : out, &defined);
     } else {
         /* The test looks at the raw value: no expansion, no loop. */
         const char *raw = lookup(c, name);
@@ -601,128 +738,153 @@ static int ex_expr(struct conf *c, const char *t, enum ex_mode m,
         buf_adds(&val, raw ? raw : "");
     }
     free(name);
-    if (*p && !(st & EX_BAD))
-        st |= ex_branches(c, p + 1, *p == '?',
+    if (p < end && !(st & EX_BAD))
+        st |= ex_branches(c, p + 1, end, *p == '?',
                           (*p == '?') == (val.len > 0), m, out);
     buf_free(&val);
     return st;
 }
 
-/* too_deep - Postfix checks the nesting limit at each piece of text */
 /*
- * Once the limit is hit, postconf stays over it for the rest of that
- * expansion: every later piece fails without recursing, so loops cost
- * linear time.  A later ${...} fails without a word.
+ * enter - Postfix's check before it uses a piece of text (a literal
+ * run or a reference): each piece is one level deeper than the piece
+ * whose text holds it.  Past the limit, or once the expansion has
+ * failed, the piece is not used and the level stays raised, so after
+ * a nesting error each later piece of that expansion warns again, as
+ * in postconf.  Returns 1 when the piece is not used; otherwise the
+ * caller lowers c->level when done with it.
  */
-static int too_deep(struct conf *c, const char *piece, int expr)
+static int enter(struct conf *c, const char *piece, size_t len)
 {
-    if (!c->stuck && c->depth <= NEST_LIMIT)
-        return 0;
-    if (!(expr && c->stuck))
-        cwarn(c, "unreasonable macro call nesting: \"%s\"", piece);
-    c->stuck = 1;
-    return EX_NEST;
+    if (c->level++ > NEST_LIMIT || c->rdepth > REC_LIMIT) {
+        cwarn(c, "unreasonable macro call nesting: \"%.*s\"", (int) len,
+              piece);
+        c->bad = 1;
+    }
+    return c->bad;
 }
 
-/* ex_text - walk a value: copy text, act on each $ reference */
-static int ex_text(struct conf *c, const char *s, size_t len,
+/* ex_literal - use one literal run */
+static void ex_literal(struct conf *c, const struct buf *lit, enum ex_mode m,
+                       struct buf *out)
+{
+    if (charge(c, lit->len)) {
+        c->bad = 1;
+        return;
+    }
+    if (enter(c, lit->s, lit->len))
+        return;
+    if (m == EXPAND)
+        buf_addn(out, lit->s, lit->len);
+    c->level--;
+}
+
+/*
+ * ex_text - walk the text [s, end): copy text, act on each $ reference.
+ * Like postconf, the walk goes on after an error: a later literal run
+ * or $name is passed over (with a warning while the level is raised),
+ * a truncated or empty reference is reported, the next complete
+ * ${...} ends the walk without a word, and the last literal run is
+ * dropped.
+ */
+static int ex_text(struct conf *c, const char *s, const char *end,
                    enum ex_mode m, struct buf *out)
 {
-    char *v = xstrndup(s, len);
-    const char *p, *q;
+    const char *p, *q, *r;
     int st = 0, defined;
     struct buf lit;
 
+    if (charge(c, 1)) {
+        c->bad = 1;
+        return EX_NEST;
+    }
+    c->rdepth++;
     buf_init(&lit);
-    /*
-     * After a syntax error postconf still walks the rest of the text:
-     * it reports a truncated or empty reference, skips plain text and
-     * $name, and stops without a word at the next complete ${...}.
-     */
-    for (p = v; *p;) {
-        if (*p != '$' || p[1] == '$') {
+    for (p = s; p < end;) {
+        if (*p != '$' || at(p + 1, end) == '$') {
             /* A literal run; "$$" stands for one '$'. */
+            for (r = p; r < end && *r != '$'; r++)
+                /* void */ ;
+            buf_addn(&lit, p, (size_t) (r - p));
+            p = r;
+            if (p < end && at(p + 1, end) == '$') {
+                buf_addc(&lit, '$');
+                p += 2;
+            }
+            continue;
+        }
+        /* A reference: first the text before it. */
+        if (lit.len) {
+            ex_literal(c, &lit, m, out);
             buf_reset(&lit);
-            while (*p && (*p != '$' || p[1] == '$')) {
-                buf_addc(&lit, *p);
-                p += *p == '$' ? 2 : 1;
-            }
-            if (m == EXPAND && !c->err) {
-                if (too_deep(c, lit.s, 0))
-                    st |= EX_NEST;
-                else
-                    buf_addn(out, lit.s, lit.len);
-            }
-        } else if (p[1] == '{' || p[1] == '(') {
-            char open = p[1], close = open == '{' ? '}' : ')';
-            int level = 1;
-            char *inner;
-
-            for (q = p + 2; *q; q++) {
-                if (*q == open)
-                    level++;
-                else if (*q == close && --level == 0)
-                    break;
-            }
-            if (*q == '\0') {
-                cwarn(c, "truncated macro reference: \"%s\"", v);
-                st |= EX_ERR;
+        }
+        if (c->over)
+            break;
+        if (p[1] == '{' || p[1] == '(') {
+            if ((q = close_of(c, p + 1, end)) == NULL) {
+                cwarn(c, "truncated macro reference: \"%.*s\"",
+                      (int) (end - s), s);
+                c->bad = 1;
                 break;
             }
-            if (c->err) {
-                st |= EX_ERR;
+            if (c->bad)
                 break;
-            }
             if (q == p + 2) {
-                cwarn(c, "empty macro name: \"%s\"", v);
-                st |= EX_ERR;
+                cwarn(c, "empty macro name: \"%.*s\"", (int) (end - s), s);
+                c->bad = 1;
                 break;
             }
-            inner = xstrndup(p + 2, (size_t) (q - p - 2));
-            if (m == EXPAND && too_deep(c, inner, 1))
-                st |= EX_NEST;
-            else
-                st |= ex_expr(c, inner, m, out);
-            free(inner);
+            if (!enter(c, p + 2, (size_t) (q - p - 2))) {
+                st |= ex_expr(c, p + 2, q, m, out);
+                c->level--;
+            }
             p = q + 1;
         } else {
             char *name;
 
-            for (q = p + 1; is_name((unsigned char) *q); q++)
+            for (q = p + 1; q < end && is_name((unsigned char) *q); q++)
                 /* void */ ;
             if (q == p + 1) {
-                cwarn(c, "empty macro name: \"%s\"", v);
-                st |= EX_ERR;
+                cwarn(c, "empty macro name: \"%.*s\"", (int) (end - s), s);
+                c->bad = 1;
                 break;
             }
-            if (!c->err) {
+            if (charge(c, (size_t) (q - p))) {
+                c->bad = 1;
+            } else if (!enter(c, p + 1, (size_t) (q - p - 1))) {
                 name = xstrndup(p + 1, (size_t) (q - p - 1));
-                if (m == EXPAND && too_deep(c, name, 0))
-                    st |= EX_NEST;
-                else
-                    st |= ex_name(c, name, m, out, &defined);
+                st |= ex_name(c, name, m, out, &defined);
                 free(name);
+                c->level--;
             }
             p = q;
         }
-        if (st & EX_ERR)
-            c->err = 1;
+        if (st & EX_BAD)
+            c->bad = 1;
     }
-    if (st & EX_ERR)
-        c->err = 1;
+    if (lit.len && !c->bad)
+        ex_literal(c, &lit, m, out);
+    c->rdepth--;
     buf_free(&lit);
-    free(v);
-    return st;
+    return st | (c->bad ? EX_ERR : 0);
+}
+
+/* walk - one whole expansion or scan of a value, from a clean state */
+static int walk(struct conf *c, const char *value, enum ex_mode m,
+                struct buf *out)
+{
+    c->level = 0;
+    c->rdepth = 0;
+    c->bad = 0;
+    return ex_value(c, value, m, out);
 }
 
 /* expand - a parameter's value as `postconf -x` computes it */
 static int expand(struct conf *c, const char *value, struct buf *out)
 {
-    c->depth = 0;
-    c->stuck = 0;
-    c->err = 0;
-    return ex_text(c, value, strlen(value), EXPAND, out);
+    return walk(c, value, EXPAND, out);
 }
+
 
 /* normalize - words separated by single spaces, as postconf prints */
 static void normalize(const char *v, struct buf *out)
@@ -842,6 +1004,7 @@ static int conf_read(struct conf *c, const char *dir)
 
     if (cf_read(&cf, c->path) < 0)
         return cfatal(c, "open %s: %s", c->path, strerror(errno));
+    c->budget = BUDGET_BASE + BUDGET_PER_BYTE * cf.size;
     c->hsize = 64;
     while (c->hsize < cf.nentries * 2)
         c->hsize *= 2;
@@ -1107,9 +1270,7 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         if (d && (d->flags & (PFM_DEF_RAW | PFM_DEF_READONLY)))
             continue;
 
-        c->depth = 0;
-        c->err = 0;
-        ex_text(c, s->value, strlen(s->value), SCAN, NULL);
+        walk(c, s->value, SCAN, NULL);
         if (!s->builtin || s->lineno == 0)
             continue;
         buf_init(&junk);
@@ -1194,6 +1355,7 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
         /* -d never reads main.cf. */
         memset(&c, 0, sizeof(c));
         c.dir = dir;
+        c.budget = BUDGET_BASE;
         c.path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
         strcpy(c.path, dir);
         strcat(c.path, "/" MAIN_CF);
