@@ -19,12 +19,15 @@
  * {a}:{b} forms and the relational ${{a} op {b} ? {t} : {f}} forms.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1227,10 +1230,11 @@ static int dbms_scan(struct conf *c, char *text)
 
 /*
  * conf_load - read DIR/main.cf and check it as postconf does on start:
- * syntax, duplicates, then every value's macro references.  Returns 0,
- * or -1 after a fatal error (quiet mode only: the text is in c->error).
+ * syntax, duplicates, then (when full) every value's macro references.
+ * Returns 0, or -1 after a fatal error (quiet mode only: the text is
+ * in c->error).
  */
-static int conf_load(struct conf *c, const char *dir, int quiet)
+static int conf_load(struct conf *c, const char *dir, int quiet, int full)
 {
     size_t i;
 
@@ -1242,6 +1246,9 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
     strcat(c->path, "/" MAIN_CF);
     if (conf_read(c, dir) < 0)
         return -1;
+    /* postmulti reads its primary itself, without postconf's checks. */
+    if (!full)
+        return 0;
     for (i = 0; i < c->nset; i++) {
         struct setting *s = c->order[i];
         const struct pfm_default *d = find_def(s->name);
@@ -1360,7 +1367,7 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
         strcpy(c.path, dir);
         strcat(c.path, "/" MAIN_CF);
     } else {
-        conf_load(&c, dir, 0);
+        conf_load(&c, dir, 0, 1);
     }
     master = xmalloc(strlen(dir) + sizeof("/" MASTER_CF));
     strcpy(master, dir);
@@ -1418,6 +1425,504 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
     conf_free(&c);
     if (fflush(stdout) != 0 || ferror(stdout))
         msg_fatal("write error: %s", strerror(errno));
+}
+
+/*
+ * postmulti's start-up checks of the primary main.cf (batch mode).
+ * Before anything else, real postmulti sets up Postfix's global
+ * parameters: it expands the parameters of pm_expanded (a macro error
+ * in one of them is fatal; other parameters are not looked at), and
+ * checks the syntax and range of those below, and a few relations.
+ * The lists and the texts were found by running postmulti 3.7.11 on
+ * every parameter; pfm-parsecf(8), COMPATIBILITY, says what differs.
+ */
+static const char *const pm_expanded[] = {
+    "address_verify_negative_cache", "address_verify_service_name",
+    "alias_database", "alternate_config_directories",
+    "application_event_drain_time", "backwards_bounce_logfile_compatibility",
+    "berkeley_db_create_buffer_size", "berkeley_db_read_buffer_size",
+    "bounce_service_name", "cleanup_service_name", "command_directory",
+    "compatibility_level", "daemon_directory",
+    "daemon_table_open_error_is_fatal", "daemon_timeout", "data_directory",
+    "debug_peer_level", "debug_peer_list", "default_database_type",
+    "default_delivery_status_filter", "default_privs",
+    "default_process_limit", "default_verp_delimiters", "defer_service_name",
+    "delay_logging_resolution_limit", "deliver_lock_attempts",
+    "deliver_lock_delay", "disable_dns_lookups",
+    "disable_mime_input_processing", "disable_mime_output_conversion",
+    "dns_ncache_ttl_fix_enable", "dnssec_probe", "dont_remove",
+    "double_bounce_sender", "enable_idna2003_compatibility",
+    "enable_long_queue_ids", "enable_original_recipient",
+    "error_service_name", "export_environment", "fast_flush_domains",
+    "fault_injection_code", "flush_service_name", "fork_attempts",
+    "fork_delay", "hash_queue_depth", "hash_queue_names",
+    "header_address_token_limit", "header_size_limit", "helpful_warnings",
+    "import_environment", "in_flow_delay", "inet_interfaces",
+    "inet_protocols", "info_log_address_format",
+    "internal_mail_filter_classes", "ipc_idle", "ipc_timeout", "ipc_ttl",
+    "known_tcp_ports", "line_length_limit", "lmdb_map_size", "mail_name",
+    "mail_owner", "mail_release_date", "mail_version", "maillog_file",
+    "maillog_file_compressor", "maillog_file_prefixes",
+    "maillog_file_rotate_suffix", "max_idle", "max_use",
+    "message_drop_headers", "message_size_limit", "meta_directory",
+    "mime_boundary_length_limit", "mime_nesting_limit",
+    "multi_instance_directories", "multi_instance_enable",
+    "multi_instance_group", "multi_instance_name", "multi_instance_wrapper",
+    "mydestination", "mydomain", "myhostname", "mynetworks",
+    "mynetworks_style", "myorigin", "owner_request_special",
+    "parent_domain_matches_subdomains", "pickup_service_name",
+    "postlog_service_name", "postmulti_control_commands",
+    "postmulti_start_commands", "postmulti_stop_commands",
+    "process_id_directory", "proxy_interfaces", "proxymap_service_name",
+    "proxywrite_service_name", "queue_directory", "queue_service_name",
+    "recipient_delimiter", "relay_domains", "relayhost",
+    "respectful_logging", "rewrite_service_name", "send_cyrus_sasl_authzid",
+    "setgid_group", "shlib_directory", "showq_service_name",
+    "smtputf8_autodetect_classes", "smtputf8_enable", "soft_bounce",
+    "stale_lock_time", "strict_7bit_headers", "strict_8bitmime",
+    "strict_8bitmime_body", "strict_mime_encoding_domain", "strict_smtputf8",
+    "syslog_facility", "syslog_name", "tcp_windowsize", "trace_service_name",
+    "trigger_timeout", "verp_delimiter_filter",
+};
+
+enum pm_kind { PM_BOOL, PM_INT, PM_LONG, PM_TIME, PM_STR };
+
+/* One checked parameter: min and max apply when has_min / has_max. */
+struct pm_param {
+    const char *name;
+    enum pm_kind kind;
+    int has_min;
+    long min;
+    int has_max;
+    long max;
+};
+
+static const struct pm_param pm_params[] = {
+    {"address_verify_negative_cache", PM_BOOL, 0, 0, 0, 0},
+    {"backwards_bounce_logfile_compatibility", PM_BOOL, 0, 0, 0, 0},
+    {"daemon_table_open_error_is_fatal", PM_BOOL, 0, 0, 0, 0},
+    {"disable_dns_lookups", PM_BOOL, 0, 0, 0, 0},
+    {"disable_mime_input_processing", PM_BOOL, 0, 0, 0, 0},
+    {"disable_mime_output_conversion", PM_BOOL, 0, 0, 0, 0},
+    {"dns_ncache_ttl_fix_enable", PM_BOOL, 0, 0, 0, 0},
+    {"enable_idna2003_compatibility", PM_BOOL, 0, 0, 0, 0},
+    {"enable_long_queue_ids", PM_BOOL, 0, 0, 0, 0},
+    {"enable_original_recipient", PM_BOOL, 0, 0, 0, 0},
+    {"helpful_warnings", PM_BOOL, 0, 0, 0, 0},
+    {"multi_instance_enable", PM_BOOL, 0, 0, 0, 0},
+    {"owner_request_special", PM_BOOL, 0, 0, 0, 0},
+    {"respectful_logging", PM_BOOL, 0, 0, 0, 0},
+    {"send_cyrus_sasl_authzid", PM_BOOL, 0, 0, 0, 0},
+    {"smtputf8_enable", PM_BOOL, 0, 0, 0, 0},
+    {"soft_bounce", PM_BOOL, 0, 0, 0, 0},
+    {"strict_7bit_headers", PM_BOOL, 0, 0, 0, 0},
+    {"strict_8bitmime", PM_BOOL, 0, 0, 0, 0},
+    {"strict_8bitmime_body", PM_BOOL, 0, 0, 0, 0},
+    {"strict_mime_encoding_domain", PM_BOOL, 0, 0, 0, 0},
+    {"strict_smtputf8", PM_BOOL, 0, 0, 0, 0},
+    {"berkeley_db_create_buffer_size", PM_INT, 1, 1, 0, 0},
+    {"berkeley_db_read_buffer_size", PM_INT, 1, 1, 0, 0},
+    {"debug_peer_level", PM_INT, 1, 1, 0, 0},
+    {"default_process_limit", PM_INT, 1, 1, 0, 0},
+    {"delay_logging_resolution_limit", PM_INT, 0, 0, 0, 0},
+    {"deliver_lock_attempts", PM_INT, 1, 1, 0, 0},
+    {"dont_remove", PM_INT, 0, 0, 0, 0},
+    {"fault_injection_code", PM_INT, 0, 0, 0, 0},
+    {"fork_attempts", PM_INT, 1, 1, 0, 0},
+    {"hash_queue_depth", PM_INT, 1, 1, 0, 0},
+    {"header_address_token_limit", PM_INT, 1, 1, 0, 0},
+    {"header_size_limit", PM_INT, 1, 1, 0, 0},
+    {"line_length_limit", PM_INT, 1, 512, 0, 0},
+    {"max_use", PM_INT, 1, 1, 0, 0},
+    {"mime_boundary_length_limit", PM_INT, 1, 1, 0, 0},
+    {"mime_nesting_limit", PM_INT, 1, 1, 0, 0},
+    {"tcp_windowsize", PM_INT, 0, 0, 0, 0},
+    {"lmdb_map_size", PM_LONG, 1, 1, 0, 0},
+    {"message_size_limit", PM_LONG, 0, 0, 0, 0},
+    {"application_event_drain_time", PM_TIME, 1, 1, 0, 0},
+    {"daemon_timeout", PM_TIME, 1, 1, 0, 0},
+    {"deliver_lock_delay", PM_TIME, 1, 1, 0, 0},
+    {"fork_delay", PM_TIME, 1, 1, 0, 0},
+    {"in_flow_delay", PM_TIME, 1, 0, 1, 10},
+    {"ipc_idle", PM_TIME, 1, 1, 0, 0},
+    {"ipc_timeout", PM_TIME, 1, 1, 0, 0},
+    {"ipc_ttl", PM_TIME, 1, 1, 0, 0},
+    {"max_idle", PM_TIME, 1, 1, 0, 0},
+    {"stale_lock_time", PM_TIME, 1, 1, 0, 0},
+    {"trigger_timeout", PM_TIME, 1, 1, 0, 0},
+    {"address_verify_service_name", PM_STR, 1, 1, 0, 0},
+    {"bounce_service_name", PM_STR, 1, 1, 0, 0},
+    {"cleanup_service_name", PM_STR, 1, 1, 0, 0},
+    {"command_directory", PM_STR, 1, 1, 0, 0},
+    {"daemon_directory", PM_STR, 1, 1, 0, 0},
+    {"data_directory", PM_STR, 1, 1, 0, 0},
+    {"default_database_type", PM_STR, 1, 1, 0, 0},
+    {"default_privs", PM_STR, 1, 1, 0, 0},
+    {"default_verp_delimiters", PM_STR, 1, 2, 1, 2},
+    {"defer_service_name", PM_STR, 1, 1, 0, 0},
+    {"double_bounce_sender", PM_STR, 1, 1, 0, 0},
+    {"error_service_name", PM_STR, 1, 1, 0, 0},
+    {"flush_service_name", PM_STR, 1, 1, 0, 0},
+    {"hash_queue_names", PM_STR, 1, 1, 0, 0},
+    {"info_log_address_format", PM_STR, 1, 1, 0, 0},
+    {"mail_name", PM_STR, 1, 1, 0, 0},
+    {"mail_owner", PM_STR, 1, 1, 0, 0},
+    {"mail_release_date", PM_STR, 1, 1, 0, 0},
+    {"mail_version", PM_STR, 1, 1, 0, 0},
+    {"maillog_file_compressor", PM_STR, 1, 1, 0, 0},
+    {"maillog_file_prefixes", PM_STR, 1, 1, 0, 0},
+    {"maillog_file_rotate_suffix", PM_STR, 1, 1, 0, 0},
+    {"meta_directory", PM_STR, 1, 1, 0, 0},
+    {"mydomain", PM_STR, 1, 1, 0, 0},
+    {"myhostname", PM_STR, 1, 1, 0, 0},
+    {"mynetworks_style", PM_STR, 1, 1, 0, 0},
+    {"myorigin", PM_STR, 1, 1, 0, 0},
+    {"pickup_service_name", PM_STR, 1, 1, 0, 0},
+    {"postlog_service_name", PM_STR, 1, 1, 0, 0},
+    {"process_id_directory", PM_STR, 1, 1, 0, 0},
+    {"proxymap_service_name", PM_STR, 1, 1, 0, 0},
+    {"proxywrite_service_name", PM_STR, 1, 1, 0, 0},
+    {"queue_directory", PM_STR, 1, 1, 0, 0},
+    {"queue_service_name", PM_STR, 1, 1, 0, 0},
+    {"rewrite_service_name", PM_STR, 1, 1, 0, 0},
+    {"setgid_group", PM_STR, 1, 1, 0, 0},
+    {"shlib_directory", PM_STR, 1, 1, 0, 0},
+    {"showq_service_name", PM_STR, 1, 1, 0, 0},
+    {"smtputf8_autodetect_classes", PM_STR, 1, 1, 0, 0},
+    {"syslog_facility", PM_STR, 1, 1, 0, 0},
+    {"syslog_name", PM_STR, 1, 1, 0, 0},
+    {"trace_service_name", PM_STR, 1, 1, 0, 0},
+    {"verp_delimiter_filter", PM_STR, 1, 1, 0, 0},
+};
+
+static const char *const pm_facilities[] = {
+    "auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail",
+    "news", "syslog", "user", "uucp", "local0", "local1", "local2",
+    "local3", "local4", "local5", "local6", "local7", NULL,
+};
+
+/* pm_value - a parameter's expanded value (checked in pm_check) */
+static char *pm_value(struct conf *c, const char *name)
+{
+    const char *v = lookup(c, name);
+    struct buf x;
+
+    buf_init(&x);
+    if (v)
+        expand(c, v, &x);
+    return x.s;
+}
+
+/* pm_number - parse a decimal number as Postfix does; -1 if malformed */
+static int pm_number(const char *v, enum pm_kind kind, long *out)
+{
+    char *end;
+    long n = 0;
+
+    if (*v == '\0')
+        return -1;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (*end != '\0' || errno == ERANGE || end == v)
+        return -1;
+    if (kind == PM_INT && (n > INT_MAX || n < INT_MIN))
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* pm_time - parse a time with an optional unit (s m h d w); -1 if bad */
+static int pm_time(const char *v, long *out)
+{
+    long n = 0, mult;
+    const char *p = v;
+
+    if (*v == '\0')
+        return -1;
+    if (*p == '+')
+        p++;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (*p - '0');
+        if (n > INT_MAX)
+            return -1;
+    }
+    switch (*p) {
+    case '\0':
+    case 's':
+        mult = 1;
+        break;
+    case 'm':
+        mult = 60;
+        break;
+    case 'h':
+        mult = 3600;
+        break;
+    case 'd':
+        mult = 86400;
+        break;
+    case 'w':
+        mult = 604800;
+        break;
+    default:
+        return -1;
+    }
+    if (n > INT_MAX / mult)
+        return -1;
+    *out = n * mult;
+    return 0;
+}
+
+/* pm_hostname - Postfix's hostname syntax, with its warnings; 1 if valid */
+static int pm_hostname(struct conf *c, const char *h)
+{
+    const char *p;
+    int alpha = 0;
+    size_t label = 0;
+
+    if (*h == '\0') {
+        cwarn(c, "valid_hostname: empty hostname");
+        return 0;
+    }
+    for (p = h; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') {
+            alpha = 1;
+            label++;
+        } else if (*p >= '0' && *p <= '9') {
+            label++;
+        } else if (*p == '-') {
+            alpha = 1;
+            if (label == 0 || p[1] == '.' || p[1] == '\0') {
+                cwarn(c, "valid_hostname: misplaced hyphen: %s", h);
+                return 0;
+            }
+            label++;
+        } else if (*p == '.') {
+            if (label == 0 || p[1] == '\0') {
+                cwarn(c, "valid_hostname: misplaced delimiter: %s", h);
+                return 0;
+            }
+            label = 0;
+        } else {
+            cwarn(c, "valid_hostname: invalid character %d(decimal): %s",
+                  (unsigned char) *p, h);
+            return 0;
+        }
+        if (label > 63) {
+            cwarn(c, "valid_hostname: hostname label too long: %s", h);
+            return 0;
+        }
+    }
+    if (!alpha) {
+        cwarn(c, "valid_hostname: numeric hostname: %s", h);
+        return 0;
+    }
+    return 1;
+}
+
+/* pm_in - is word one of list? */
+static int pm_in(const char *word, size_t n, const char *const *list)
+{
+    for (; *list; list++)
+        if (strlen(*list) == n && strncmp(*list, word, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* pm_words - each word of name's value must be in list; count them */
+static size_t pm_words(struct conf *c, const char *v,
+                       const char *const *list, const char *what)
+{
+    const char *p = v;
+    size_t n, count = 0;
+
+    for (;;) {
+        p += strspn(p, LIST_SEP);
+        if ((n = strcspn(p, LIST_SEP)) == 0)
+            break;
+        if (!pm_in(p, n, list))
+            cfatal(c, "unknown %s value \"%.*s\" in \"%s\"", what, (int) n, p, v);
+        count++;
+        p += n;
+    }
+    return count;
+}
+
+/* pm_user - a user that must exist and must not be root */
+static struct passwd *pm_user(struct conf *c, const char *name, const char *v)
+{
+    struct passwd *pw;
+
+    if ((pw = getpwnam(v)) == NULL)
+        cfatal(c, "file %s: parameter %s: unknown user name value: %s",
+               c->path, name, v);
+    if (pw->pw_uid == 0)
+        cfatal(c, "file %s: parameter %s: user %s has privileged user ID",
+               c->path, name, v);
+    return pw;
+}
+
+/* pm_check - postmulti's start-up checks; a failure is fatal */
+static void pm_check(struct conf *c)
+{
+    static const char *const protocols[] = { "all", "ipv4", "ipv6", NULL };
+    static const char *const styles[] = { "host", "subnet", "class", NULL };
+    size_t i;
+    long n = 0;
+    char *v, *v2;
+    const char *cv;
+    struct passwd *pw;
+    uid_t owner_uid;
+    gid_t owner_gid;
+    char *owner;
+    struct group *gr;
+
+    c->quiet = 0;
+    /* The compatibility level first: many defaults depend on it. */
+    if ((cv = lookup(c, "compatibility_level")) != NULL) {
+        struct buf x;
+
+        buf_init(&x);
+        if (expand(c, cv, &x) & EX_BAD)
+            cfatal(c, "dictionary mail_dict: macro processing error");
+        if (level_parse(x.s, (long[3]) {0, 0, 0}) < 0)
+            cfatal(c, "malformed compatibility level syntax: \"%s\"", x.s);
+        buf_free(&x);
+    }
+    for (i = 0; i < sizeof(pm_expanded) / sizeof(pm_expanded[0]); i++) {
+        const char *raw = lookup(c, pm_expanded[i]);
+        struct buf x;
+        int st;
+
+        if (raw == NULL)
+            continue;
+        buf_init(&x);
+        st = expand(c, raw, &x);
+        buf_free(&x);
+        if (st & EX_BAD)
+            cfatal(c, "dictionary mail_dict: macro processing error");
+    }
+    for (i = 0; i < sizeof(pm_params) / sizeof(pm_params[0]); i++) {
+        const struct pm_param *p = pm_params + i;
+
+        v = pm_value(c, p->name);
+        switch (p->kind) {
+        case PM_BOOL:
+            if (strcasecmp(v, "yes") != 0 && strcasecmp(v, "no") != 0)
+                cfatal(c, "bad boolean configuration: %s = %s", p->name, v);
+            break;
+        case PM_INT:
+        case PM_LONG:
+            if (pm_number(v, p->kind, &n) < 0)
+                cfatal(c, "bad numerical configuration: %s = %s", p->name, v);
+            if (p->has_min && n < p->min)
+                cfatal(c, "invalid %s parameter value %ld < %ld", p->name, n,
+                       p->min);
+            if (p->has_max && n > p->max)
+                cfatal(c, "invalid %s parameter value %ld > %ld", p->name, n,
+                       p->max);
+            break;
+        case PM_TIME:
+            if (*v == '-' || pm_time(v, &n) < 0)
+                cfatal(c, "parameter %s: bad time value or unit: %s", p->name,
+                       v);
+            if (p->has_min && n < p->min)
+                cfatal(c, "invalid %s: %ld (min %ld)", p->name, n, p->min);
+            if (p->has_max && n > p->max)
+                cfatal(c, "invalid %s: %ld (max %ld)", p->name, n, p->max);
+            break;
+        case PM_STR:
+            n = (long) strlen(v);
+            if (p->has_min && n < p->min)
+                cfatal(c, "bad string length %ld < %ld: %s = %s", n, p->min,
+                       p->name, v);
+            if (p->has_max && n > p->max)
+                cfatal(c, "bad string length %ld > %ld: %s = %s", n, p->max,
+                       p->name, v);
+            break;
+        }
+        free(v);
+    }
+    /* The users and the group. */
+    owner = pm_value(c, "mail_owner");
+    pw = pm_user(c, "mail_owner", owner);
+    owner_uid = pw->pw_uid;
+    owner_gid = pw->pw_gid;
+    v = pm_value(c, "default_privs");
+    pw = pm_user(c, "default_privs", v);
+    if (pw->pw_uid == owner_uid)
+        cfatal(c, "file %s: parameters default_privs and mail_owner specify "
+               "the same user %s", c->path, v);
+    free(v);
+    v = pm_value(c, "setgid_group");
+    if ((gr = getgrnam(v)) == NULL)
+        cfatal(c, "file %s: parameter setgid_group: unknown group name: %s",
+               c->path, v);
+    if (gr->gr_gid == 0)
+        cfatal(c, "file %s: parameter setgid_group: group %s has privileged "
+               "group ID", c->path, v);
+    if (gr->gr_gid == owner_gid)
+        cfatal(c, "file %s: parameters mail_owner and setgid_group: user %s "
+               "and group %s have the same group ID: %ld", c->path, owner, v,
+               (long) gr->gr_gid);
+    free(v);
+    free(owner);
+    /* Host and domain names. */
+    v = pm_value(c, "myhostname");
+    if (!pm_hostname(c, v))
+        cfatal(c, "file %s: parameter myhostname: bad parameter value: %s",
+               c->path, v);
+    free(v);
+    v = pm_value(c, "mydomain");
+    if (!pm_hostname(c, v))
+        cfatal(c, "file %s: parameter mydomain: bad parameter value: %s",
+               c->path, v);
+    free(v);
+    /* Logging. */
+    v = pm_value(c, "syslog_facility");
+    if (!pm_in(v, strlen(v), pm_facilities))
+        cfatal(c, "file %s: parameter syslog_facility: unrecognized value: %s",
+               c->path, v);
+    free(v);
+    v = pm_value(c, "maillog_file");
+    if (*v) {
+        const char *p;
+        size_t k;
+        int ok = 0;
+
+        v2 = pm_value(c, "maillog_file_prefixes");
+        for (p = v2; !ok;) {
+            p += strspn(p, LIST_SEP);
+            if ((k = strcspn(p, LIST_SEP)) == 0)
+                break;
+            ok = strncmp(v, p, k) == 0;
+            p += k;
+        }
+        if (!ok)
+            cfatal(c, "maillog_file value '%s' does not match any prefix in "
+                   "maillog_file_prefixes", v);
+        free(v2);
+    }
+    free(v);
+    /* Network settings. */
+    v = pm_value(c, "inet_protocols");
+    pm_words(c, v, protocols, "inet_protocols");
+    free(v);
+    v = pm_value(c, "mynetworks_style");
+    if (pm_words(c, v, styles, "mynetworks mask style") != 1)
+        cfatal(c, "bad mynetworks_style value: %s; specify exactly one value",
+               v);
+    free(v);
+    /* VERP. */
+    v = pm_value(c, "default_verp_delimiters");
+    v2 = pm_value(c, "verp_delimiter_filter");
+    for (i = 0; i < 2 && v[i]; i++)
+        if (strchr(v2, v[i]) == NULL)
+            cfatal(c, "file %s: parameters default_verp_delimiters and "
+                   "verp_delimiter_filter: bad %s VERP delimiter character",
+                   c->path, i ? "second" : "first");
+    free(v);
+    free(v2);
+    c->quiet = 1;
 }
 
 /* unsafe - a byte the instance table must not carry */
@@ -1482,7 +1987,10 @@ static void instance(struct conf *c, const char *dir, int primary)
     buf_adds(&rec, "I\t=ok");
     field(&rec, dir);
     for (i = 0; i < NINST && reason == NULL; i++) {
-        if (value_xh(c, inst_params[i], &v) < 0) {
+        if (primary && i == 0) {
+            /* Like postmulti: the directory read, whatever main.cf says. */
+            field(&rec, dir);
+        } else if (value_xh(c, inst_params[i], &v) < 0) {
             reason = c->error;
         } else if (unsafe(v.s)) {
             size_t n = strlen(c->path) + strlen(inst_params[i]) + 64;
@@ -1522,8 +2030,9 @@ static void table(const char *dir, char **names, int nnames)
     const char *p;
     int i;
 
-    if (conf_load(&c, dir, 1) < 0)
-        msg_fatal("%s", c.error);
+    /* Like postmulti, warn about the primary's syntax, then check it. */
+    conf_load(&c, dir, 0, 0);
+    pm_check(&c);
     buf_init(&v);
     buf_init(&dirs);
     for (i = 0; i < nnames; i++) {
@@ -1546,7 +2055,7 @@ static void table(const char *dir, char **names, int nnames)
             break;
         d = xstrndup(p, n);
         p += n;
-        if (conf_load(&s, d, 1) < 0) {
+        if (conf_load(&s, d, 1, 1) < 0) {
             printf("I\t=bad\t=%s", d);
             for (i = 0; i < (int) NINST; i++)
                 fputs("\t=", stdout);
