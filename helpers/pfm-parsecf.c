@@ -1601,8 +1601,17 @@ static const char *const pm_facilities[] = {
     "local3", "local4", "local5", "local6", "local7", NULL,
 };
 
-/* pm_value - a parameter's expanded value (checked in pm_check) */
-static char *pm_value(struct conf *c, const char *name)
+/*
+ * The last few values pm_value returned.  They stay reachable from
+ * here until pm_check ends, also through a fatal error's _exit(),
+ * where leak checkers look.
+ */
+#define PM_KEEP 4
+static char *pm_kept[PM_KEEP];
+static size_t pm_next;
+
+/* pm_value - a parameter's expanded value, valid for PM_KEEP more calls */
+static const char *pm_value(struct conf *c, const char *name)
 {
     const char *v = lookup(c, name);
     struct buf x;
@@ -1610,6 +1619,9 @@ static char *pm_value(struct conf *c, const char *name)
     buf_init(&x);
     if (v)
         expand(c, v, &x);
+    free(pm_kept[pm_next]);
+    pm_kept[pm_next] = x.s;
+    pm_next = (pm_next + 1) % PM_KEEP;
     return x.s;
 }
 
@@ -1768,12 +1780,12 @@ static void pm_check(struct conf *c)
     static const char *const styles[] = { "host", "subnet", "class", NULL };
     size_t i;
     long n = 0;
-    char *v, *v2;
+    const char *v, *v2;
     const char *cv;
     struct passwd *pw;
     uid_t owner_uid;
     gid_t owner_gid;
-    char *owner;
+    const char *owner;
     struct group *gr;
 
     c->quiet = 0;
@@ -1840,7 +1852,6 @@ static void pm_check(struct conf *c)
                        p->name, v);
             break;
         }
-        free(v);
     }
     /* The users and the group. */
     owner = pm_value(c, "mail_owner");
@@ -1852,7 +1863,6 @@ static void pm_check(struct conf *c)
     if (pw->pw_uid == owner_uid)
         cfatal(c, "file %s: parameters default_privs and mail_owner specify "
                "the same user %s", c->path, v);
-    free(v);
     v = pm_value(c, "setgid_group");
     if ((gr = getgrnam(v)) == NULL)
         cfatal(c, "file %s: parameter setgid_group: unknown group name: %s",
@@ -1864,25 +1874,20 @@ static void pm_check(struct conf *c)
         cfatal(c, "file %s: parameters mail_owner and setgid_group: user %s "
                "and group %s have the same group ID: %ld", c->path, owner, v,
                (long) gr->gr_gid);
-    free(v);
-    free(owner);
     /* Host and domain names. */
     v = pm_value(c, "myhostname");
     if (!pm_hostname(c, v))
         cfatal(c, "file %s: parameter myhostname: bad parameter value: %s",
                c->path, v);
-    free(v);
     v = pm_value(c, "mydomain");
     if (!pm_hostname(c, v))
         cfatal(c, "file %s: parameter mydomain: bad parameter value: %s",
                c->path, v);
-    free(v);
     /* Logging. */
     v = pm_value(c, "syslog_facility");
     if (!pm_in(v, strlen(v), pm_facilities))
         cfatal(c, "file %s: parameter syslog_facility: unrecognized value: %s",
                c->path, v);
-    free(v);
     v = pm_value(c, "maillog_file");
     if (*v) {
         const char *p;
@@ -1900,18 +1905,14 @@ static void pm_check(struct conf *c)
         if (!ok)
             cfatal(c, "maillog_file value '%s' does not match any prefix in "
                    "maillog_file_prefixes", v);
-        free(v2);
     }
-    free(v);
     /* Network settings. */
     v = pm_value(c, "inet_protocols");
     pm_words(c, v, protocols, "inet_protocols");
-    free(v);
     v = pm_value(c, "mynetworks_style");
     if (pm_words(c, v, styles, "mynetworks mask style") != 1)
         cfatal(c, "bad mynetworks_style value: %s; specify exactly one value",
                v);
-    free(v);
     /* VERP. */
     v = pm_value(c, "default_verp_delimiters");
     v2 = pm_value(c, "verp_delimiter_filter");
@@ -1920,8 +1921,10 @@ static void pm_check(struct conf *c)
             cfatal(c, "file %s: parameters default_verp_delimiters and "
                    "verp_delimiter_filter: bad %s VERP delimiter character",
                    c->path, i ? "second" : "first");
-    free(v);
-    free(v2);
+    for (i = 0; i < PM_KEEP; i++) {
+        free(pm_kept[i]);
+        pm_kept[i] = NULL;
+    }
     c->quiet = 1;
 }
 

@@ -407,19 +407,42 @@ deep() {
     }'
 }
 
+# same_all - every "DIR ARGS..." line of $T/runs: same as postconf.
+# postconf sleeps a second before a fatal exit: run them all at once.
+same_all() {
+    mkdir -p "$T/out"
+    awk '{ print NR, $0 }' "$T/runs" > "$T/runs.n"
+    xargs -P 64 -L 1 sh -c 'o=$1/$2; d=$3; shift 3; r=0
+        "$0" -c "$d" "$@" > "$o.o1" 2> "$o.e1" || r=$?; echo "$r" > "$o.r1"' \
+        "$POSTCONF" "$T/out" < "$T/runs.n"
+    local n d args r2 o fails=0
+    while read -r n d args; do
+        o=$T/out/$n r2=0
+        # shellcheck disable=SC2086 # args is a list of words
+        "$PARSECF" -c "$d" $args > "$o.o2" 2> "$o.e2" || r2=$?
+        if [ "$(cat "$o.r1")" != "$r2" ] || ! cmp -s "$o.o1" "$o.o2" ||
+            ! cmp -s <(sed 's/^[^ ]*postconf: /PROG: /' "$o.e1" | sort) \
+                <(sed 's/^pfm-parsecf: /PROG: /' "$o.e2" | sort); then
+            fails=$((fails + 1))
+            echo "differs: $d $args (rc $(cat "$o.r1") vs $r2)"
+            diff "$o.e1" "$o.e2" | cut -c1-200 | head -5
+        fi
+    done < "$T/runs.n"
+    [ "$fails" -eq 0 ]
+}
+
 @test "macro nesting errors match postconf at modest depths, for every form" {
     pfm_require "$POSTCONF"
-    local f n
+    local f n v i=0 n101
+    : > "$T/runs"
     for f in q c b r t p; do
         for n in 2 99 100 101 102 150; do
             mkconf "$T/$f$n" "a = 1\nrelayhost = $(deep "$f" "$n")\n"
-            same "$T/$f$n" -xh relayhost
-            same "$T/$f$n" -n
+            printf '%s -xh relayhost\n%s -n\n' "$T/$f$n" "$T/$f$n" >> "$T/runs"
         done
     done
     # After the limit, later pieces of the same expansion warn again
     # only while the level stays raised, as in postconf.
-    local n101 v i=0
     n101=$(deep q 101)
     for v in 'relayhost = $aa t1\naa = x $relayhost $relayhost t2\n' \
         'relayhost = $aa t1 $aa\naa = $relayhost t2 ${relayhost}\n' \
@@ -429,8 +452,9 @@ deep() {
         "a = 1\nrelayhost = $(deep c 102) \$a\n"; do
         i=$((i + 1))
         mkconf "$T/k$i" "$v"
-        same "$T/k$i" -xh relayhost
+        printf '%s -xh relayhost\n' "$T/k$i" >> "$T/runs"
     done
+    same_all
 }
 
 @test "nesting 100,000 deep costs linear memory and a bounded stack, in every form" {
@@ -579,7 +603,9 @@ EOF2
         r2=0
         "$PARSECF" -c "$d" -N postmulti -T > /dev/null 2> "$d/pfm" || r2=$?
         a=$(tr -d '\r' < "$d/real" | grep -a '^postmulti: ' | sed "s|/etc/postfix/main.cf|MAIN|")
-        b=$(sed "s|$d/main.cf|MAIN|" "$d/pfm")
+        # Under valgrind, the C library's own "possibly lost" blocks
+        # (NSS modules) are reported at exit; errors still exit 99.
+        b=$(grep -v '^==[0-9]*==' "$d/pfm" | sed "s|$d/main.cf|MAIN|")
         if [ "$a" != "$b" ] || [ "$(cat "$d/rc1")" != "$r2" ]; then
             fails=$((fails + 1))
             echo "case $(tr '\n' '|' < "$d/main.cf"): rc $(cat "$d/rc1") vs $r2"
