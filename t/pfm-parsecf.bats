@@ -208,6 +208,19 @@ same() {
     [ "$status" -eq 1 ]
     [[ "${lines[0]}" == 'pfm-parsecf: warning: unreasonable macro call nesting: '* ]]
     [ "${lines[${#lines[@]}-1]}" = 'pfm-parsecf: fatal: macro processing error' ]
+    # Relational forms nested 1000 deep: postconf has no limit there,
+    # pfm-parsecf stops at 1000 nested texts.
+    mkconf "$T/n" "relayhost = $(deep r 999)\n"
+    run -0 "$POSTCONF" -c "$T/n" -xh relayhost
+    [ "$output" = "" ]
+    run -0 "$PARSECF" -c "$T/n" -xh relayhost
+    [ "$output" = "" ]
+    mkconf "$T/n" "relayhost = $(deep r 1000)\n"
+    run -0 "$POSTCONF" -c "$T/n" -xh relayhost
+    [ "$output" = "" ]
+    run -1 "$PARSECF" -c "$T/n" -xh relayhost
+    [[ "${lines[0]}" == 'pfm-parsecf: warning: unreasonable macro call nesting: '* ]]
+    [ "${lines[${#lines[@]}-1]}" = 'pfm-parsecf: fatal: macro processing error' ]
 }
 
 @test "-d prints the built-in defaults without reading main.cf" {
