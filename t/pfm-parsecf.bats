@@ -529,6 +529,18 @@ same_all() {
     [[ "${lines[0]}" == "I${tab}=ok${tab}=$T/p${tab}=$T/p${tab}"* ]]
 }
 
+@test "staged postmulti -x and -l use the directory read, not config_directory" {
+    [ -x "$PFM_SBIN/postmulti" ] || pfm_skip "no staged postmulti"
+    mkconf "$T/p" 'config_directory = /tmp/elsewhere/\n'
+    PFM_SYSLOG=no run -0 --separate-stderr "$PFM_SBIN/postmulti" -c "$T/p" \
+        -x sh -c 'printf "%s\n" "$MAIL_CONFIG" "$config_directory"'
+    [ "${lines[0]}" = "$T/p" ]
+    [ "${lines[1]}" = "$T/p" ]
+    [ "${#lines[@]}" -eq 2 ]
+    PFM_SYSLOG=no run -0 --separate-stderr "$PFM_SBIN/postmulti" -c "$T/p" -l
+    [ "$output" = "-               -               y         $T/p" ]
+}
+
 # pm_cases - one main.cf per line ('|' separates lines): start-up checks
 pm_cases() {
     cat <<'EOF2'
