@@ -16,7 +16,9 @@
  * Built-in defaults come from defaults.h, made by proto/mkdefaults.awk
  * from `postconf -d` at build time.  Macro expansion follows Postfix
  * 3.7: $name ${name} $(name) $$, ${name?text} ${name:text}, the braced
- * {a}:{b} forms and the relational ${{a} op {b} ? {t} : {f}} forms.
+ * {a}:{b} forms and the relational ${{a} op {b} ? {t} : {f}} forms,
+ * in time and memory linear in the size of main.cf.  In batch mode the
+ * primary is checked as postmulti checks it on start-up (pm_check).
  */
 #include <errno.h>
 #include <grp.h>
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "pfm.h"
@@ -98,8 +101,8 @@ struct conf {
 };
 
 /* Expansion status bits. */
-#define EX_ERR 1
-#define EX_NEST 2               /* too deep: reported, the walk goes on */
+#define EX_ERR 1                /* a syntax or nesting error */
+#define EX_NEST 2               /* out of work budget */
 #define EX_BAD (EX_ERR | EX_NEST)
 
 /* cmp_def - order built-in parameters by name */
@@ -2033,8 +2036,10 @@ static void table(const char *dir, char **names, int nnames)
     const char *p;
     int i;
 
-    /* Like postmulti, warn about the primary's syntax, then check it. */
-    conf_load(&c, dir, 0, 0);
+    /* Read the primary as postmulti does (its syntax warnings are not
+     * printed: see COMPATIBILITY), then check it. */
+    if (conf_load(&c, dir, 1, 0) < 0)
+        msg_fatal("%s", c.error);
     pm_check(&c);
     buf_init(&v);
     buf_init(&dirs);
