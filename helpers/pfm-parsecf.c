@@ -28,16 +28,7 @@
 
 #include "pfm.h"
 #include "dbms.h"
-
-#define PFM_DEF_RAW 1           /* -x prints it unexpanded */
-#define PFM_DEF_READONLY 2      /* main.cf may not set it */
-
-struct pfm_default {
-    const char *name;
-    const char *value;
-    int flags;
-};
-
+#include "hostdefaults.h"
 #include "defaults.h"
 
 #define MAIN_CF "main.cf"
@@ -124,7 +115,7 @@ static const struct pfm_default *find_def(const char *name)
         else
             lo = mid + 1;
     }
-    return NULL;
+    return hd_find(name);
 }
 
 /* vformat - printf into a fresh string */
@@ -275,6 +266,68 @@ static int is_legacy(const char *name)
     return 0;
 }
 
+/*
+ * Run-time defaults (hostdefaults.c): this reader's side.  host_eval
+ * runs outside any expansion: hd_early() and hd_prepare() compute
+ * every value before the first one is used.
+ */
+static int expand(struct conf *c, const char *value, struct buf *out);
+static const char *lookup(const struct conf *c, const char *name);
+
+/* host_eval - a parameter's expanded value, for hostdefaults.c */
+static char *host_eval(void *ctx, const char *name, int setonly, int *bad)
+{
+    struct conf *c = ctx;
+    const struct setting *s = conf_get(c, name);
+    const char *v = s ? s->value : setonly ? NULL : lookup(c, name);
+    struct buf x;
+
+    if (v == NULL)
+        return NULL;
+    buf_init(&x);
+    if (expand(c, v, &x) & EX_BAD)
+        *bad = 1;
+    return x.s;
+}
+
+/* host_isset - main.cf sets name */
+static int host_isset(void *ctx, const char *name)
+{
+    return conf_get(ctx, name) != NULL;
+}
+
+/* host_warn, host_fatal - postconf's messages, for hostdefaults.c */
+static void host_warn(void *ctx, const char *text)
+{
+    cwarn(ctx, "%s", text);
+}
+
+static void host_fatal(void *ctx, const char *text)
+{
+    cfatal(ctx, "%s", text);
+}
+
+/* host_io - the callbacks for one instance */
+static struct hd_io host_io(const struct conf *c)
+{
+    struct hd_io io;
+
+    io.eval = host_eval;
+    io.isset = host_isset;
+    io.warn = host_warn;
+    io.fatal = host_fatal;
+    io.ctx = (void *) c;
+    return io;
+}
+
+/* host_value - a run-time default's value */
+static const char *host_value(const struct conf *c, const struct pfm_default *d)
+{
+    struct hd_io io = host_io(c);
+
+    return hd_value(d, &io);
+}
+
 /* lookup - a parameter's raw value: main.cf, else built-in, else NULL */
 static const char *lookup(const struct conf *c, const char *name)
 {
@@ -284,7 +337,7 @@ static const char *lookup(const struct conf *c, const char *name)
     if (s)
         return s->value;
     if ((d = find_def(name)) != NULL)
-        return d->value;
+        return d->flags & PFM_DEF_HOST ? host_value(c, d) : d->value;
     return is_legacy(name) ? "" : NULL;
 }
 
@@ -765,7 +818,7 @@ static int check_level(struct conf *c)
 
 /* Parameters postconf evaluates for itself, through its "mail_dict". */
 static const char *const early_params[] = {
-    "inet_interfaces", "inet_protocols", "mydomain", "myhostname",
+    "inet_interfaces", "inet_protocols",
     "mynetworks_style", "smtpd_restriction_classes",
 };
 
@@ -1070,6 +1123,8 @@ static int dbms_scan(struct conf *c, char *text)
 static int conf_load(struct conf *c, const char *dir, int quiet)
 {
     size_t i;
+    struct hd_io io;
+    char *err;
 
     memset(c, 0, sizeof(*c));
     c->dir = dir;
@@ -1077,6 +1132,12 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
     c->path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
     strcpy(c->path, dir);
     strcat(c->path, "/" MAIN_CF);
+    /* master.cf first: its services make parameters known. */
+    if (hd_load(dir, &err) < 0) {
+        cfatal(c, "%s", err);
+        free(err);
+        return -1;
+    }
     if (conf_read(c, dir) < 0)
         return -1;
     for (i = 0; i < c->nset; i++) {
@@ -1092,7 +1153,8 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
      * looks at the rest: the compatibility level, then the parameters
      * that its built-in defaults depend on (through "mail_dict").
      */
-    if (check_level(c) < 0 || check_early(c) < 0)
+    io = host_io(c);
+    if (check_level(c) < 0 || check_early(c) < 0 || hd_early(&io) < 0)
         return -1;
     register_legacy(c);
     register_classes(c);
@@ -1191,12 +1253,18 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
     char *master;
 
     if (dflag) {
-        /* -d never reads main.cf. */
+        struct hd_io io;
+
+        /* -d never reads main.cf; master.cf, yes. */
         memset(&c, 0, sizeof(c));
         c.dir = dir;
         c.path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
         strcpy(c.path, dir);
         strcat(c.path, "/" MAIN_CF);
+        if (hd_load(dir, &master) < 0)
+            cfatal(&c, "%s", master);
+        io = host_io(&c);
+        hd_prepare(&io);
     } else {
         conf_load(&c, dir, 0);
     }
@@ -1217,7 +1285,7 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
                 continue;
             }
             if (dflag) {
-                print_param(&c, names[i], d ? d->value : "", xflag, hflag);
+                print_param(&c, names[i], d ? lookup(&c, names[i]) : "", xflag, hflag);
                 continue;
             }
             if (nflag && s == NULL)
@@ -1231,24 +1299,26 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
                 list[n++] = c.order[i]->name;
         qsort(list, n, sizeof(*list), cmp_str);
         for (i = 0; i < n; i++)
-            print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
+            /* A service parameter may also be built in (local_...). */
+            if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
+                print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
         free(list);
     } else {
         /* Every built-in parameter, plus the user-defined ones. */
-        list = xmalloc((PFM_NDEFAULTS + c.nset + 1) * sizeof(*list));
+        list = xmalloc((PFM_NDEFAULTS + hd_count() + c.nset + 1) * sizeof(*list));
         for (i = 0; i < PFM_NDEFAULTS; i++)
             list[n++] = defs[i]->name;
+        for (i = 0; i < hd_count(); i++)
+            list[n++] = hd_name(i);
         if (!dflag)
             for (i = 0; i < c.nset; i++)
                 if (c.order[i]->user && !c.order[i]->builtin)
                     list[n++] = c.order[i]->name;
         qsort(list, n, sizeof(*list), cmp_str);
-        for (i = 0; i < n; i++) {
-            const struct pfm_default *d = find_def(list[i]);
-
-            print_param(&c, list[i], dflag ? d->value : lookup(&c, list[i]),
-                        xflag, hflag);
-        }
+        for (i = 0; i < n; i++)
+            /* A service parameter may also be built in (local_...). */
+            if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
+                print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
         free(list);
     }
     if (!dflag)
