@@ -375,3 +375,40 @@ $command_time_limit' ]
     run -1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h relayhost
     [ "$output" = "pfm-parsecf: fatal: file $d/master.cf: line 1: bad field count" ]
 }
+
+@test "pfm-parsecf computes mynetworks from the interfaces of its network namespace, as postconf does" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require unshare ip "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    # A private network namespace: loopback and a bridge, no traffic.
+    cat >"$BATS_TEST_TMPDIR/net.sh" <<'EOS'
+ip link set lo up && ip link add pfm0 type bridge && ip link set pfm0 up &&
+ip addr add 10.1.2.3/16 dev pfm0 && ip addr add 192.168.7.9/24 dev pfm0 &&
+ip addr add 172.20.5.6/20 dev pfm0 && ip addr add 2001:db8:1:2::5/48 dev pfm0 nodad &&
+ip link add pfm1 type bridge && ip addr add 10.9.9.9/8 dev pfm1 || exit 1
+for prog in "$2" "$3"; do
+    for style in host subnet class; do
+        for proto in all ipv4; do
+            printf 'mynetworks_style = %s\ninet_protocols = %s\n' "$style" "$proto" >"$1/main.cf"
+            touch -d '2 hours ago' "$1/main.cf"
+            "$prog" -c "$1" -h mynetworks 2>&1
+            echo "exit $?"
+        done
+    done
+    printf 'inet_interfaces = 10.1.2.3\n' >"$1/main.cf"
+    touch -d '2 hours ago' "$1/main.cf"
+    "$prog" -c "$1" -h mynetworks 2>&1
+    "$prog" -c "$1" -dh mynetworks 2>&1
+    echo ==
+done
+EOS
+    run -0 unshare -n sh "$BATS_TEST_TMPDIR/net.sh" "$d" "$POSTCONF" "$PFM_LIBEXEC/pfm-parsecf"
+    [ "${#lines[@]}" = 30 ]
+    real=$(printf '%s\n' "${lines[@]:0:15}")
+    pfm=$(printf '%s\n' "${lines[@]:15:15}")
+    [ "$pfm" = "$real" ]
+    [[ "$pfm" == *"127.0.0.0/8 10.1.0.0/16 192.168.7.0/24 172.20.0.0/20 [::1]/128 [2001:db8:1::]/48 [fe80::]/64"* ]]
+    [[ "$pfm" != *10.9.9.9* ]]
+}
