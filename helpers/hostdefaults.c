@@ -73,6 +73,11 @@ static const char *const agents[] = {
 static struct pfm_default *svc;
 static size_t nsvc, capsvc;
 
+/* Its master.cf "-o name=value" settings, in file order. */
+static char **opt_name, **opt_value;
+static size_t nopt, capopt;
+static char *master_path;
+
 /* Computed values of the loaded instance; busy while computing. */
 enum { HD_MYHOSTNAME, HD_MYDOMAIN, HD_MYNETWORKS, HD_N };
 static const char *const hd_names[HD_N] = {
@@ -114,6 +119,13 @@ static void hd_reset(void)
     for (i = 0; i < nsvc; i++)
         free((char *) svc[i].name);
     nsvc = 0;
+    for (i = 0; i < nopt; i++) {
+        free(opt_name[i]);
+        free(opt_value[i]);
+    }
+    nopt = 0;
+    free(master_path);
+    master_path = NULL;
     for (i = 0; i < HD_N; i++) {
         free(hd_cache[i]);
         free(hd_warning[i]);
@@ -147,6 +159,80 @@ static int number(const char *f, int qmark)
         return 0;
     f += strspn(f, "0123456789");
     return *f == '\0' || (qmark && f[0] == '?' && f[1] == '\0');
+}
+
+/* add_opt - remember one "-o name=value" */
+static void add_opt(const char *name, size_t nlen, const char *value,
+                    size_t vlen)
+{
+    if (nopt == capopt) {
+        capopt = capopt * 2 + 16;
+        opt_name = xrealloc(opt_name, capopt * sizeof(*opt_name));
+        opt_value = xrealloc(opt_value, capopt * sizeof(*opt_value));
+    }
+    opt_name[nopt] = xstrndup(name, nlen);
+    opt_value[nopt] = xstrndup(value, vlen);
+    nopt++;
+}
+
+/* trimmed - a string's bounds without surrounding white space */
+static void trimmed(const char **s, const char **e)
+{
+    while (*s < *e && strchr(" \t\r\n", **s))
+        (*s)++;
+    while (*e > *s && strchr(" \t\r\n", (*e)[-1]))
+        (*e)--;
+}
+
+/*
+ * options - the arguments after the command: "-o name=value" and
+ * "-o { name = value }".  Other forms postconf takes oddly or not at
+ * all ("-oname=value", "-o" without "=") are passed over.
+ */
+static void options(const char *p)
+{
+    int want = 0;
+
+    for (;;) {
+        const char *t, *e, *eq;
+
+        p += strspn(p, " \t\r\n");
+        if (*p == '\0')
+            return;
+        t = p;
+        if (*p == '{') {
+            int level = 0;
+
+            for (; *p; p++)
+                if (*p == '{')
+                    level++;
+                else if (*p == '}' && --level == 0)
+                    break;
+            if (*p == '\0')
+                return;
+            e = p++;
+            t++;
+        } else {
+            p += strcspn(p, " \t\r\n");
+            e = p;
+        }
+        if (!want) {
+            want = e - t == 2 && strncmp(t, "-o", 2) == 0;
+            continue;
+        }
+        want = 0;
+        trimmed(&t, &e);
+        for (eq = t; eq < e && *eq != '='; eq++)
+            /* void */ ;
+        if (eq < e) {
+            const char *ne = eq, *v = eq + 1, *ve = e;
+
+            trimmed(&t, &ne);
+            trimmed(&v, &ve);
+            if (ne > t)
+                add_opt(t, (size_t) (ne - t), v, (size_t) (ve - v));
+        }
+    }
 }
 
 /* service - check one master.cf entry; register its parameters */
@@ -192,6 +278,7 @@ static char *service(const char *text, const char *path, size_t lineno)
                 add_svc(f[0], agent_params[i][0], agent_params[i][1]);
         if (strcmp(f[7], "pipe") == 0 || strcmp(f[7], "spawn") == 0)
             add_svc(f[0], "time_limit", "$command_time_limit");
+        options(text + (p - copy));
     }
     free(copy);
     return err;
@@ -220,13 +307,14 @@ int hd_load(const char *dir, char **error)
     for (i = 0; i < cf.nentries && *error == NULL; i++)
         *error = service(cf.entries[i].text, path, cf.entries[i].lineno);
     cf_free(&cf);
-    free(path);
+    master_path = path;
     if (*error) {
         msg_printable(*error);
         return -1;
     }
     /* Sorted, one entry per name. */
-    qsort(svc, nsvc, sizeof(*svc), cmp_svc);
+    if (nsvc > 1)
+        qsort(svc, nsvc, sizeof(*svc), cmp_svc);
     for (i = k = 0; i < nsvc; i++) {
         if (k > 0 && strcmp(svc[k - 1].name, svc[i].name) == 0) {
             free((char *) svc[i].name);
@@ -247,6 +335,24 @@ const struct pfm_default *hd_find(const char *name)
         return NULL;
     key.name = name;
     return bsearch(&key, svc, nsvc, sizeof(*svc), cmp_svc);
+}
+
+/* hd_options - master.cf's "-o" settings: count, and each one */
+size_t hd_options(void)
+{
+    return nopt;
+}
+
+const char *hd_option(size_t i, const char **value)
+{
+    *value = opt_value[i];
+    return opt_name[i];
+}
+
+/* hd_master - the path of the loaded master.cf, for messages */
+const char *hd_master(void)
+{
+    return master_path ? master_path : "master.cf";
 }
 
 /* hd_count, hd_name - the service parameters, in name order */

@@ -39,6 +39,9 @@ struct hd_io {
 
 int hd_load(const char *dir, char **error);
 const struct pfm_default *hd_find(const char *name);
+size_t hd_options(void);
+const char *hd_option(size_t i, const char **value);
+const char *hd_master(void);
 size_t hd_count(void);
 const char *hd_name(size_t i);
 const char *hd_value(const struct pfm_default *d, const struct hd_io *io);

@@ -1116,6 +1116,36 @@ static int dbms_scan(struct conf *c, char *text)
 }
 
 /*
+ * scan_master - master.cf "-o name=value" settings (hostdefaults.c
+ * reads them): the names their values refer to are known, undefined
+ * ones get postconf's warning, and a broken built-in one is fatal.
+ */
+static int scan_master(struct conf *c)
+{
+    char *path = c->path;
+    size_t i;
+    int st = 0;
+
+    c->path = (char *) hd_master();
+    for (i = 0; i < hd_options() && !(st & EX_BAD); i++) {
+        const char *v, *name = hd_option(i, &v);
+        const struct pfm_default *d = find_def(name);
+        struct buf junk;
+
+        c->depth = 0;
+        c->err = 0;
+        ex_text(c, v, strlen(v), SCAN, NULL);
+        if (d == NULL || (d->flags & (PFM_DEF_RAW | PFM_DEF_READONLY)))
+            continue;
+        buf_init(&junk);
+        st = expand(c, v, &junk);
+        buf_free(&junk);
+    }
+    c->path = path;
+    return st & EX_BAD ? cfatal(c, "macro processing error") : 0;
+}
+
+/*
  * conf_load - read DIR/main.cf and check it as postconf does on start:
  * syntax, duplicates, then every value's macro references.  Returns 0,
  * or -1 after a fatal error (quiet mode only: the text is in c->error).
@@ -1158,6 +1188,8 @@ static int conf_load(struct conf *c, const char *dir, int quiet)
         return -1;
     register_legacy(c);
     register_classes(c);
+    if (scan_master(c) < 0)
+        return -1;
     /* Scan every value; a broken built-in parameter is fatal. */
     for (i = 0; i < c->nset; i++) {
         struct setting *s = c->order[i];
@@ -1240,6 +1272,12 @@ static void flag_unused(struct conf *c)
         if (!known(c, s->name))
             cwarn(c, "%s: unused parameter: %s=%s", c->path, s->name,
                   s->value);
+    }
+    for (i = 0; i < hd_options(); i++) {
+        const char *v, *name = hd_option(i, &v);
+
+        if (!known(c, name))
+            cwarn(c, "%s: unused parameter: %s=%s", hd_master(), name, v);
     }
 }
 
