@@ -374,6 +374,39 @@ $command_time_limit' ]
     pfm_backdate "$d/master.cf"
     run -1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h relayhost
     [ "$output" = "pfm-parsecf: fatal: file $d/master.cf: line 1: bad field count" ]
+    for bad in 'extra bogus - n n - - smtp' 'extra unix x n n - - smtp' \
+        'extra unix - n n ?1 - smtp' 'extra unix - n n - 1? smtp'; do
+        printf '%s\n' "$bad" >"$d/master.cf"
+        pfm_backdate "$d/master.cf"
+        same_as_postconf mx1 -c "$d" -h relayhost
+    done
+}
+
+@test "master.cf -o settings make the main.cf names they refer to known, as in postconf" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    printf 'my_checks = permit_mynetworks\nmy_helo = mx.test\nidle = 1\n' >"$d/main.cf"
+    printf '%s\n' 'sub inet n - n - - smtpd' \
+        '  -o smtpd_client_restrictions=$my_checks' \
+        '  -o { smtpd_banner = $my_helo ESMTP }' \
+        '  -o smtpd_helo_restrictions=$nosuch' \
+        '  -o smtpd_tls_securitylevel=may' >"$d/master.cf"
+    pfm_backdate "$d"/*
+    same_as_postconf mx1 -c "$d" -n
+    run -0 --separate-stderr "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -n
+    [ "$output" = "config_directory = $d
+my_checks = permit_mynetworks
+my_helo = mx.test" ]
+    [ "$stderr" = "pfm-parsecf: warning: $d/master.cf: undefined parameter: nosuch
+pfm-parsecf: warning: $d/main.cf: unused parameter: idle=1
+pfm-parsecf: warning: $d/master.cf: unused parameter: smtpd_tls_securitylevel=may" ]
+    # A broken built-in setting is fatal, as in main.cf.
+    printf '%s\n' 'sub inet n - n - - smtpd' '  -o smtpd_banner=${oops' >"$d/master.cf"
+    pfm_backdate "$d/master.cf"
+    same_as_postconf mx1 -c "$d" -n
 }
 
 @test "pfm-parsecf computes mynetworks from the interfaces of its network namespace, as postconf does" {
