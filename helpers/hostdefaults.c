@@ -595,7 +595,7 @@ static void add_word(struct buf *b, const char *w)
 static int parse_netcf(const struct hd_io *io, struct netcf *nc)
 {
     char *v, *p, *tok, *msg;
-    int bad = 0, ret = 0;
+    int bad = 0, ret = 0, seen;
 
     v = io->eval(io->ctx, "mynetworks_style", 0, &bad);
     if (bad || v == NULL) {
@@ -603,20 +603,39 @@ static int parse_netcf(const struct hd_io *io, struct netcf *nc)
         fail(NULL, "macro processing error");
         return -1;
     }
-    if (strcmp(v, "host") == 0)
-        nc->style = STYLE_HOST;
-    else if (strcmp(v, "subnet") == 0)
-        nc->style = STYLE_SUBNET;
-    else if (strcmp(v, "class") == 0)
-        nc->style = STYLE_CLASS;
-    else {
-        msg = xmalloc(2 * strlen(v) + 64);
-        sprintf(msg, "unknown mynetworks mask style value \"%s\" in \"%s\"", v, v);
+    /* A list, like a mask: every word known, exactly one style. */
+    seen = 0;
+    p = xstrdup(v);
+    for (tok = strtok(p, LIST_SEP); tok && ret == 0; tok = strtok(NULL, LIST_SEP)) {
+        if (strcmp(tok, "host") == 0)
+            seen |= 1 << STYLE_HOST;
+        else if (strcmp(tok, "subnet") == 0)
+            seen |= 1 << STYLE_SUBNET;
+        else if (strcmp(tok, "class") == 0)
+            seen |= 1 << STYLE_CLASS;
+        else {
+            msg = xmalloc(strlen(tok) + strlen(v) + 64);
+            sprintf(msg, "unknown mynetworks mask style value \"%s\" in \"%s\"", tok, v);
+            fail(NULL, msg_printable(msg));
+            free(msg);
+            ret = -1;
+        }
+    }
+    free(p);
+    if (ret == 0 && seen != 1 << STYLE_HOST && seen != 1 << STYLE_SUBNET
+        && seen != 1 << STYLE_CLASS) {
+        msg = xmalloc(strlen(v) + 64);
+        sprintf(msg, "bad mynetworks_style value: %s; specify exactly one value", v);
         fail(NULL, msg_printable(msg));
         free(msg);
+        ret = -1;
+    }
+    if (ret < 0) {
         free(v);
         return -1;
     }
+    nc->style = seen == 1 << STYLE_HOST ? STYLE_HOST
+        : seen == 1 << STYLE_SUBNET ? STYLE_SUBNET : STYLE_CLASS;
     free(v);
     v = io->eval(io->ctx, "inet_protocols", 0, &bad);
     if (bad) {

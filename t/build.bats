@@ -186,7 +186,7 @@ no_runtime() {
     mkdir ../unpack && tar xzf pfm-0.1.tar.gz -C ../unpack
     cd ../unpack/pfm-0.1
     [ ! -e .git ] && [ -f MANIFEST ] && [ -x configure ] && [ -f proto/defaults.cf ]
-    run -0 env PATH=/usr/bin:/bin ./configure CFLAGS=-O0
+    run -0 ./configure CFLAGS=-O0
     run -0 make -s
     # The whole suite takes minutes: its helper tests stand for it here.
     run -0 make -s stage STAGE="$PWD/t/stage/default"
@@ -434,13 +434,17 @@ for prog in "$2" "$3"; do
     touch -d '2 hours ago' "$1/main.cf"
     "$prog" -c "$1" -h mynetworks 2>&1
     "$prog" -c "$1" -dh mynetworks 2>&1
+    printf 'mynetworks_style = host, subnet\n' >"$1/main.cf"
+    touch -d '2 hours ago' "$1/main.cf"
+    "$prog" -c "$1" -h mynetworks 2>&1 | sed 's/^[^:]*: //'
     echo ==
 done
 EOS
     run -0 unshare -n sh "$BATS_TEST_TMPDIR/net.sh" "$d" "$POSTCONF" "$PFM_LIBEXEC/pfm-parsecf"
-    [ "${#lines[@]}" = 30 ]
-    real=$(printf '%s\n' "${lines[@]:0:15}")
-    pfm=$(printf '%s\n' "${lines[@]:15:15}")
+    [ "${#lines[@]}" = 32 ]
+    real=$(printf '%s\n' "${lines[@]:0:16}")
+    pfm=$(printf '%s\n' "${lines[@]:16:16}")
+    [[ "$pfm" == *"fatal: bad mynetworks_style value: host, subnet; specify exactly one value"* ]]
     [ "$pfm" = "$real" ]
     [[ "$pfm" == *"127.0.0.0/8 10.1.0.0/16 192.168.7.0/24 172.20.0.0/20 [::1]/128 [2001:db8:1::]/48 [fe80::]/64"* ]]
     [[ "$pfm" != *10.9.9.9* ]]
