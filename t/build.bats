@@ -262,8 +262,9 @@ in_uts() {
 # outcome - HOST PROGRAM ARGS: stdout, then stderr, then the exit
 # status of PROGRAM under HOST, its name in messages replaced by "P"
 outcome() {
-    local host=$1 prog=$2 err=$BATS_TEST_TMPDIR/stderr rc
+    local host=$1 prog=$2 err rc
     shift 2
+    err=$(mktemp "$BATS_TEST_TMPDIR/stderr.XXXXXX")
     in_uts "$host" "$prog" "$@" 2>"$err"
     rc=$?
     # Sorted: postconf orders its "unused parameter" warnings by its
@@ -327,12 +328,17 @@ localdomain" ]
     pfm_require unshare "$POSTCONF"
     d=$BATS_TEST_TMPDIR/cf
     empty_dir "$d"
-    # postconf sleeps a second before a fatal exit: few cases.
+    # postconf sleeps a second before a fatal exit: all cases at once.
+    local i=0 pids=()
     for case in 'mx1.|' '-x|' '123|' 'mx1|mydomain = ${oops' 'mx1|myhostname = $mydomain'; do
-        printf '%s\n' "${case#*|}" >"$d/main.cf"
-        pfm_backdate "$d/main.cf"
-        same_as_postconf "${case%%|*}" -c "$d" -h relayhost myhostname mydomain
+        i=$((i + 1))
+        empty_dir "$d/$i"
+        printf '%s\n' "${case#*|}" >"$d/$i/main.cf"
+        pfm_backdate "$d/$i/main.cf"
+        same_as_postconf "${case%%|*}" -c "$d/$i" -h relayhost myhostname mydomain &
+        pids+=($!)
     done
+    for i in "${pids[@]}"; do wait "$i"; done
     printf 'mydomain = ${oops\n' >"$d/main.cf"
     pfm_backdate "$d/main.cf"
     run -1 in_uts mx1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h relayhost
@@ -374,12 +380,17 @@ $command_time_limit' ]
     pfm_backdate "$d/master.cf"
     run -1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h relayhost
     [ "$output" = "pfm-parsecf: fatal: file $d/master.cf: line 1: bad field count" ]
+    local i=0 pids=()
     for bad in 'extra bogus - n n - - smtp' 'extra unix x n n - - smtp' \
         'extra unix - n n ?1 - smtp' 'extra unix - n n - 1? smtp'; do
-        printf '%s\n' "$bad" >"$d/master.cf"
-        pfm_backdate "$d/master.cf"
-        same_as_postconf mx1 -c "$d" -h relayhost
+        i=$((i + 1))
+        empty_dir "$d/$i"
+        printf '%s\n' "$bad" >"$d/$i/master.cf"
+        pfm_backdate "$d/$i/master.cf"
+        same_as_postconf mx1 -c "$d/$i" -h relayhost &
+        pids+=($!)
     done
+    for i in "${pids[@]}"; do wait "$i"; done
 }
 
 @test "master.cf -o settings make the main.cf names they refer to known, as in postconf" {
