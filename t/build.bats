@@ -226,16 +226,26 @@ build_in() {
     done
 }
 
-@test "a build --without-postconf knows every default a native build knows, and postconf's" {
+@test "a build --without-postconf, or for --host, knows every default a native build knows, and postconf's" {
     pfm_require "$POSTCONF"
     [ "$(env -u MAIL_CONFIG "$POSTCONF" -dh mail_version)" = 3.7.11 ] ||
         pfm_skip "proto/defaults.cf is Postfix 3.7.11's"
+    mkdir ../cross ../host && cp -R . ../cross/ && cp -R . ../host/
     (./configure CFLAGS=-O0 >/dev/null && make -s helpers >/dev/null) &
     p1=$!
-    mkdir ../cross && cp -R . ../cross/ && rm -rf ../cross/build
+    # A cross build to this same machine type, when its compiler is here.
+    host=$(cc -dumpmachine)
+    if command -v "$host-gcc" >/dev/null 2>&1; then
+        (cd ../host && ./configure --host="$host" CFLAGS=-O0 >/dev/null &&
+            make -s helpers >/dev/null) &
+        p2=$!
+    else
+        host=
+    fi
     (cd ../cross && ./configure --without-postconf CFLAGS=-O0 >/dev/null &&
         make -s helpers >/dev/null)
     wait "$p1"
+    [ -z "$host" ] || wait "$p2"
     grep -q '^# source: proto/defaults.cf' ../cross/config.defaults
     e=$BATS_TEST_TMPDIR/e
     empty_dir "$e"
@@ -247,6 +257,10 @@ build_in() {
     [ "$(wc -l <native)" -gt 800 ]
     grep -qx 'extra_time_limit = $command_time_limit' native
     diff native cross
+    if [ -n "$host" ]; then
+        grep -q '^# source: proto/defaults.cf' ../host/config.defaults
+        ../host/build/obj/pfm-parsecf -c "$e" -d | grep -v '^process_id =' | diff native -
+    fi
     # The values computed at run time are computed as postconf does.
     diff real native
 }
