@@ -756,6 +756,10 @@ static int by_interfaces(const struct netcf *nc,
     return 0;
 }
 
+/* The host's interfaces, as read once per process (or NULL). */
+static struct ifaddrs *ifaddrs_all;
+static int ifaddrs_read;
+
 /* networks - mynetworks' default; NULL after a fatal error */
 static char *networks(const struct hd_io *io)
 {
@@ -774,11 +778,13 @@ static char *networks(const struct hd_io *io)
         fail(NULL, "macro processing error");
         return NULL;
     }
-    if (getifaddrs(&all) < 0) {
-        free(ifs);
-        fail(NULL, "could not find any active network interfaces");
-        return NULL;
+    /* Read once: -T computes this for every instance. */
+    if (!ifaddrs_read) {
+        if (getifaddrs(&ifaddrs_all) < 0)
+            ifaddrs_all = NULL;
+        ifaddrs_read = 1;
     }
+    all = ifaddrs_all;
     for (ifa = all; ifa; ifa = ifa->ifa_next)
         if (get_net(ifa, &n) && wanted(&nc, n.family))
             active = 1;
@@ -803,7 +809,6 @@ static char *networks(const struct hd_io *io)
             free(w);
         }
     }
-    freeifaddrs(all);
     free(ifs);
     if (ret < 0) {
         buf_free(&out);
