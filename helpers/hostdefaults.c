@@ -75,7 +75,11 @@ static size_t nsvc, capsvc;
 
 /* Its master.cf "-o name=value" settings, in file order. */
 static char **opt_name, **opt_value;
-static size_t nopt, capopt;
+static size_t *opt_entry;              /* which master.cf entry */
+static int *opt_used;                  /* referred to in its service */
+static struct pfm_default *opt_def;    /* each as a service-local default */
+static size_t nopt, capopt, nentry;
+static size_t scope = (size_t) -1;     /* the service hd_find looks in */
 static char *master_path;
 
 /* Computed values of the loaded instance; busy while computing. */
@@ -123,7 +127,8 @@ static void hd_reset(void)
         free(opt_name[i]);
         free(opt_value[i]);
     }
-    nopt = 0;
+    nopt = nentry = 0;
+    scope = (size_t) -1;
     free(master_path);
     master_path = NULL;
     for (i = 0; i < HD_N; i++) {
@@ -169,9 +174,17 @@ static void add_opt(const char *name, size_t nlen, const char *value,
         capopt = capopt * 2 + 16;
         opt_name = xrealloc(opt_name, capopt * sizeof(*opt_name));
         opt_value = xrealloc(opt_value, capopt * sizeof(*opt_value));
+        opt_entry = xrealloc(opt_entry, capopt * sizeof(*opt_entry));
+        opt_used = xrealloc(opt_used, capopt * sizeof(*opt_used));
+        opt_def = xrealloc(opt_def, capopt * sizeof(*opt_def));
     }
     opt_name[nopt] = xstrndup(name, nlen);
     opt_value[nopt] = xstrndup(value, vlen);
+    opt_entry[nopt] = nentry;
+    opt_used[nopt] = 0;
+    opt_def[nopt].name = opt_name[nopt];
+    opt_def[nopt].value = opt_value[nopt];
+    opt_def[nopt].flags = 0;
     nopt++;
 }
 
@@ -191,7 +204,7 @@ static void trimmed(const char **s, const char **e)
  */
 static void options(const char *p)
 {
-    int want = 0;
+    int want = 0, level;
 
     for (;;) {
         const char *t, *e, *eq;
@@ -199,22 +212,17 @@ static void options(const char *p)
         p += strspn(p, " \t\r\n");
         if (*p == '\0')
             return;
+        /* Blanks inside braces do not split: "${a b}", "{ n = v }". */
         t = p;
-        if (*p == '{') {
-            int level = 0;
-
-            for (; *p; p++)
-                if (*p == '{')
-                    level++;
-                else if (*p == '}' && --level == 0)
-                    break;
-            if (*p == '\0')
-                return;
-            e = p++;
+        for (level = 0; *p && (level > 0 || !strchr(" \t\r\n", *p)); p++)
+            if (*p == '{')
+                level++;
+            else if (*p == '}' && level > 0)
+                level--;
+        e = p;
+        if (*t == '{' && e - t >= 2 && e[-1] == '}') {
             t++;
-        } else {
-            p += strcspn(p, " \t\r\n");
-            e = p;
+            e--;
         }
         if (!want) {
             want = e - t == 2 && strncmp(t, "-o", 2) == 0;
@@ -279,6 +287,7 @@ static char *service(const char *text, const char *path, size_t lineno)
         if (strcmp(f[7], "pipe") == 0 || strcmp(f[7], "spawn") == 0)
             add_svc(f[0], "time_limit", "$command_time_limit");
         options(text + (p - copy));
+        nentry++;
     }
     free(copy);
     return err;
@@ -330,6 +339,15 @@ int hd_load(const char *dir, char **error)
 const struct pfm_default *hd_find(const char *name)
 {
     struct pfm_default key;
+    size_t i;
+
+    /* Inside one service, its own -o settings are defined (the last wins). */
+    if (scope != (size_t) -1)
+        for (i = nopt; i-- > 0;)
+            if (opt_entry[i] == scope && strcmp(opt_name[i], name) == 0) {
+                opt_used[i] = 1;
+                return opt_def + i;
+            }
 
     if (nsvc == 0)
         return NULL;
@@ -347,6 +365,21 @@ const char *hd_option(size_t i, const char **value)
 {
     *value = opt_value[i];
     return opt_name[i];
+}
+
+/*
+ * hd_scope - look up names as inside the service of option i (its
+ * -o settings are defined there), or, for (size_t) -1, outside.
+ */
+void hd_scope(size_t i)
+{
+    scope = i == (size_t) -1 ? i : opt_entry[i];
+}
+
+/* hd_option_used - option i was referred to inside its service */
+int hd_option_used(size_t i)
+{
+    return opt_used[i];
 }
 
 /* hd_master - the path of the loaded master.cf, for messages */

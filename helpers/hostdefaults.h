@@ -41,6 +41,8 @@ int hd_load(const char *dir, char **error);
 const struct pfm_default *hd_find(const char *name);
 size_t hd_options(void);
 const char *hd_option(size_t i, const char **value);
+void hd_scope(size_t i);
+int hd_option_used(size_t i);
 const char *hd_master(void);
 size_t hd_count(void);
 const char *hd_name(size_t i);

@@ -1132,14 +1132,16 @@ static int scan_master(struct conf *c)
         const struct pfm_default *d = find_def(name);
         struct buf junk;
 
+        hd_scope(i);
         c->depth = 0;
         c->err = 0;
         ex_text(c, v, strlen(v), SCAN, NULL);
-        if (d == NULL || (d->flags & (PFM_DEF_RAW | PFM_DEF_READONLY)))
-            continue;
-        buf_init(&junk);
-        st = expand(c, v, &junk);
-        buf_free(&junk);
+        if (d && !(d->flags & (PFM_DEF_RAW | PFM_DEF_READONLY))) {
+            buf_init(&junk);
+            st = expand(c, v, &junk);
+            buf_free(&junk);
+        }
+        hd_scope((size_t) -1);
     }
     c->path = path;
     return st & EX_BAD ? cfatal(c, "macro processing error") : 0;
@@ -1276,7 +1278,7 @@ static void flag_unused(struct conf *c)
     for (i = 0; i < hd_options(); i++) {
         const char *v, *name = hd_option(i, &v);
 
-        if (!known(c, name))
+        if (!known(c, name) && !hd_option_used(i))
             cwarn(c, "%s: unused parameter: %s=%s", hd_master(), name, v);
     }
 }

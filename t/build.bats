@@ -418,15 +418,17 @@ $command_time_limit' ]
         '  -o smtpd_client_restrictions=$my_checks' \
         '  -o { smtpd_banner = $my_helo ESMTP }' \
         '  -o smtpd_helo_restrictions=$nosuch' \
-        '  -o smtpd_tls_securitylevel=may' >"$d/master.cf"
+        '  -o smtpd_tls_securitylevel=may' \
+        '  -o local_name=x -o smtpd_proxy_ehlo=$local_name' \
+        'other unix - n n - - smtp' '  -o smtp_helo_name=${idle?{a b}}' >"$d/master.cf"
     pfm_backdate "$d"/*
     same_as_postconf mx1 -c "$d" -n
     run -0 --separate-stderr "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -n
     [ "$output" = "config_directory = $d
+idle = 1
 my_checks = permit_mynetworks
 my_helo = mx.test" ]
     [ "$stderr" = "pfm-parsecf: warning: $d/master.cf: undefined parameter: nosuch
-pfm-parsecf: warning: $d/main.cf: unused parameter: idle=1
 pfm-parsecf: warning: $d/master.cf: unused parameter: smtpd_tls_securitylevel=may" ]
     # A broken built-in setting is fatal, as in main.cf.
     printf '%s\n' 'sub inet n - n - - smtpd' '  -o smtpd_banner=${oops' >"$d/master.cf"
