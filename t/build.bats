@@ -173,6 +173,8 @@ no_runtime() {
     if [ -d "$PFM_TOP/.git" ] || [ -f "$PFM_TOP/.git" ]; then
         git clone -q "$PFM_TOP" "$BATS_TEST_TMPDIR/clone"
         cd "$BATS_TEST_TMPDIR/clone"
+    elif [ ! -f MANIFEST ]; then
+        pfm_skip "neither a git checkout nor an unpacked tarball: no file list"
     fi
     run -0 ./configure CFLAGS=-O0
     run -0 make -s dist
