@@ -14,6 +14,8 @@
  *                service whose command is a delivery agent makes
  *                NAME_delivery_slot_cost and 15 more known; pipe and
  *                spawn make NAME_time_limit known.
+ *   -o settings  master.cf's "-o name=value" (pfm-parsecf scans their
+ *                values; inside its service, each one is defined).
  *
  * pfm-parsecf calls hd_load() for each instance it reads, hd_early()
  * where postconf computes these on start, and hd_value() for a value.
