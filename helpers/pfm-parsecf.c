@@ -36,16 +36,7 @@
 
 #include "pfm.h"
 #include "dbms.h"
-
-#define PFM_DEF_RAW 1           /* -x prints it unexpanded */
-#define PFM_DEF_READONLY 2      /* main.cf may not set it */
-
-struct pfm_default {
-    const char *name;
-    const char *value;
-    int flags;
-};
-
+#include "hostdefaults.h"
 #include "defaults.h"
 
 #define MAIN_CF "main.cf"
@@ -148,7 +139,7 @@ static const struct pfm_default *find_def(const char *name)
         else
             lo = mid + 1;
     }
-    return NULL;
+    return hd_find(name);
 }
 
 /* vformat - printf into a fresh string */
@@ -302,6 +293,68 @@ static int is_legacy(const char *name)
     return 0;
 }
 
+/*
+ * Run-time defaults (hostdefaults.c): this reader's side.  host_eval
+ * runs outside any expansion: hd_early() and hd_prepare() compute
+ * every value before the first one is used.
+ */
+static int expand(struct conf *c, const char *value, struct buf *out);
+static const char *lookup(const struct conf *c, const char *name);
+
+/* host_eval - a parameter's expanded value, for hostdefaults.c */
+static char *host_eval(void *ctx, const char *name, int setonly, int *bad)
+{
+    struct conf *c = ctx;
+    const struct setting *s = conf_get(c, name);
+    const char *v = s ? s->value : setonly ? NULL : lookup(c, name);
+    struct buf x;
+
+    if (v == NULL)
+        return NULL;
+    buf_init(&x);
+    if (expand(c, v, &x) & EX_BAD)
+        *bad = 1;
+    return x.s;
+}
+
+/* host_isset - main.cf sets name */
+static int host_isset(void *ctx, const char *name)
+{
+    return conf_get(ctx, name) != NULL;
+}
+
+/* host_warn, host_fatal - postconf's messages, for hostdefaults.c */
+static void host_warn(void *ctx, const char *text)
+{
+    cwarn(ctx, "%s", text);
+}
+
+static void host_fatal(void *ctx, const char *text)
+{
+    cfatal(ctx, "%s", text);
+}
+
+/* host_io - the callbacks for one instance */
+static struct hd_io host_io(const struct conf *c)
+{
+    struct hd_io io;
+
+    io.eval = host_eval;
+    io.isset = host_isset;
+    io.warn = host_warn;
+    io.fatal = host_fatal;
+    io.ctx = (void *) c;
+    return io;
+}
+
+/* host_value - a run-time default's value */
+static const char *host_value(const struct conf *c, const struct pfm_default *d)
+{
+    struct hd_io io = host_io(c);
+
+    return hd_value(d, &io);
+}
+
 /* lookup - a parameter's raw value: main.cf, else built-in, else NULL */
 static const char *lookup(const struct conf *c, const char *name)
 {
@@ -311,7 +364,7 @@ static const char *lookup(const struct conf *c, const char *name)
     if (s)
         return s->value;
     if ((d = find_def(name)) != NULL)
-        return d->value;
+        return d->flags & PFM_DEF_HOST ? host_value(c, d) : d->value;
     return is_legacy(name) ? "" : NULL;
 }
 
@@ -933,7 +986,7 @@ static int check_level(struct conf *c)
 
 /* Parameters postconf evaluates for itself, through its "mail_dict". */
 static const char *const early_params[] = {
-    "inet_interfaces", "inet_protocols", "mydomain", "myhostname",
+    "inet_interfaces", "inet_protocols",
     "mynetworks_style", "smtpd_restriction_classes",
 };
 
@@ -1232,6 +1285,36 @@ static int dbms_scan(struct conf *c, char *text)
 }
 
 /*
+ * scan_master - master.cf "-o name=value" settings (hostdefaults.c
+ * reads them): the names their values refer to are known, undefined
+ * ones get postconf's warning, and a broken built-in one is fatal.
+ */
+static int scan_master(struct conf *c)
+{
+    char *path = c->path;
+    size_t i;
+    int st = 0;
+
+    c->path = (char *) hd_master();
+    for (i = 0; i < hd_options() && !(st & EX_BAD); i++) {
+        const char *v, *name = hd_option(i, &v);
+        const struct pfm_default *d = find_def(name);
+        struct buf junk;
+
+        hd_scope(i);
+        walk(c, v, SCAN, NULL);
+        if (d && !(d->flags & (PFM_DEF_RAW | PFM_DEF_READONLY))) {
+            buf_init(&junk);
+            st = expand(c, v, &junk);
+            buf_free(&junk);
+        }
+        hd_scope((size_t) -1);
+    }
+    c->path = path;
+    return st & EX_BAD ? cfatal(c, "macro processing error") : 0;
+}
+
+/*
  * conf_load - read DIR/main.cf and check it as postconf does on start:
  * syntax, duplicates, then (when full) every value's macro references.
  * Returns 0, or -1 after a fatal error (quiet mode only: the text is
@@ -1240,6 +1323,8 @@ static int dbms_scan(struct conf *c, char *text)
 static int conf_load(struct conf *c, const char *dir, int quiet, int full)
 {
     size_t i;
+    struct hd_io io;
+    char *err;
 
     memset(c, 0, sizeof(*c));
     c->dir = dir;
@@ -1247,6 +1332,12 @@ static int conf_load(struct conf *c, const char *dir, int quiet, int full)
     c->path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
     strcpy(c->path, dir);
     strcat(c->path, "/" MAIN_CF);
+    /* master.cf first: its services make parameters known. */
+    if (hd_load(dir, &err) < 0) {
+        cfatal(c, "%s", err);
+        free(err);
+        return -1;
+    }
     if (conf_read(c, dir) < 0)
         return -1;
     /* postmulti reads its primary itself, without postconf's checks. */
@@ -1265,10 +1356,13 @@ static int conf_load(struct conf *c, const char *dir, int quiet, int full)
      * looks at the rest: the compatibility level, then the parameters
      * that its built-in defaults depend on (through "mail_dict").
      */
-    if (check_level(c) < 0 || check_early(c) < 0)
+    io = host_io(c);
+    if (check_level(c) < 0 || check_early(c) < 0 || hd_early(&io) < 0)
         return -1;
     register_legacy(c);
     register_classes(c);
+    if (scan_master(c) < 0)
+        return -1;
     /* Scan every value; a broken built-in parameter is fatal. */
     for (i = 0; i < c->nset; i++) {
         struct setting *s = c->order[i];
@@ -1350,6 +1444,12 @@ static void flag_unused(struct conf *c)
             cwarn(c, "%s: unused parameter: %s=%s", c->path, s->name,
                   s->value);
     }
+    for (i = 0; i < hd_options(); i++) {
+        const char *v, *name = hd_option(i, &v);
+
+        if (!known(c, name) && !hd_option_used(i))
+            cwarn(c, "%s: unused parameter: %s=%s", hd_master(), name, v);
+    }
 }
 
 /* query - postconf-compatible output for the given flags and names */
@@ -1362,13 +1462,19 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
     char *master;
 
     if (dflag) {
-        /* -d never reads main.cf. */
+        struct hd_io io;
+
+        /* -d never reads main.cf; master.cf, yes. */
         memset(&c, 0, sizeof(c));
         c.dir = dir;
         c.budget = BUDGET_BASE;
         c.path = xmalloc(strlen(dir) + sizeof("/" MAIN_CF));
         strcpy(c.path, dir);
         strcat(c.path, "/" MAIN_CF);
+        if (hd_load(dir, &master) < 0)
+            cfatal(&c, "%s", master);
+        io = host_io(&c);
+        hd_prepare(&io);
     } else {
         conf_load(&c, dir, 0, 1);
     }
@@ -1389,7 +1495,7 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
                 continue;
             }
             if (dflag) {
-                print_param(&c, names[i], d ? d->value : "", xflag, hflag);
+                print_param(&c, names[i], d ? lookup(&c, names[i]) : "", xflag, hflag);
                 continue;
             }
             if (nflag && s == NULL)
@@ -1403,24 +1509,26 @@ static void query(const char *dir, int dflag, int hflag, int nflag,
                 list[n++] = c.order[i]->name;
         qsort(list, n, sizeof(*list), cmp_str);
         for (i = 0; i < n; i++)
-            print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
+            /* A service parameter may also be built in (local_...). */
+            if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
+                print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
         free(list);
     } else {
         /* Every built-in parameter, plus the user-defined ones. */
-        list = xmalloc((PFM_NDEFAULTS + c.nset + 1) * sizeof(*list));
+        list = xmalloc((PFM_NDEFAULTS + hd_count() + c.nset + 1) * sizeof(*list));
         for (i = 0; i < PFM_NDEFAULTS; i++)
             list[n++] = defs[i]->name;
+        for (i = 0; i < hd_count(); i++)
+            list[n++] = hd_name(i);
         if (!dflag)
             for (i = 0; i < c.nset; i++)
                 if (c.order[i]->user && !c.order[i]->builtin)
                     list[n++] = c.order[i]->name;
         qsort(list, n, sizeof(*list), cmp_str);
-        for (i = 0; i < n; i++) {
-            const struct pfm_default *d = find_def(list[i]);
-
-            print_param(&c, list[i], dflag ? d->value : lookup(&c, list[i]),
-                        xflag, hflag);
-        }
+        for (i = 0; i < n; i++)
+            /* A service parameter may also be built in (local_...). */
+            if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
+                print_param(&c, list[i], lookup(&c, list[i]), xflag, hflag);
         free(list);
     }
     if (!dflag)
