@@ -12,11 +12,14 @@
  * a symlinked main.cf, validate parameter names, and fsync the
  * directory after the rename.  They lock with postconf's own protocol
  * on DIR/main.cf.tmp, so pfm-lock and a concurrent "postconf -e" never
- * lose each other's update.  All edits in one call are one rename.
+ * lose each other's update; a main.cf.tmp that is not an empty 0600
+ * regular file of ours with one link is removed, never written
+ * through.  All edits in one call are one rename.
  *
- * The command mode takes an exclusive flock on lockfile (created mode
- * 0600 if missing, never truncated) and execs the command with the
- * lock descriptor open: the lock lives exactly as long as the command.
+ * The command mode takes an exclusive flock on lockfile (a regular
+ * file, created mode 0600 if missing, never truncated; -w bounds the
+ * whole wait) and execs the command with the lock descriptor open: the
+ * lock lives exactly as long as the command.
  *
  * Without -c the directory is $MAIL_CONFIG, else the compiled-in
  * PFM_CONFIG_DIRECTORY.  Errors: "pfm-lock: fatal: TEXT", exit 1.
@@ -55,14 +58,26 @@ struct edit {
 
 /* State that the exit handler needs to undo a failed edit. */
 static char *tmp_path;          /* DIR/main.cf.tmp */
+static char *tmp_show;          /* the same, printable, for messages */
 static int tmp_fd = -1;         /* locked, ours until renamed */
+static struct stat tmp_st;      /* what tmp_fd is: device and inode */
 static int tmp_renamed;
+
+/* same_file - do two stat results name one file? */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
 
 /* cleanup_tmp - at exit, remove the locked temporary file if not installed */
 static void cleanup_tmp(void)
 {
-    /* We still hold the lock, so nobody else uses this file now. */
-    if (tmp_fd >= 0 && !tmp_renamed)
+    struct stat st;
+
+    /* We still hold the lock, so nobody else uses this file now; the
+     * name is removed only while it is still the file we locked. */
+    if (tmp_fd >= 0 && !tmp_renamed && lstat(tmp_path, &st) == 0
+        && same_file(&st, &tmp_st))
         (void) unlink(tmp_path);
 }
 
@@ -72,6 +87,24 @@ static void cleanup_tmp(void)
 static char *san(const char *s)
 {
     return msg_printable(xstrdup(s));
+}
+
+/* file_kind - what a file that is not a regular file is, for messages */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISLNK(mode))
+        return "symbolic link";
+    if (S_ISDIR(mode))
+        return "directory";
+    if (S_ISFIFO(mode))
+        return "FIFO";
+    if (S_ISSOCK(mode))
+        return "socket";
+    if (S_ISCHR(mode))
+        return "character device";
+    if (S_ISBLK(mode))
+        return "block device";
+    return "special file";
 }
 
 /* skip_space - first non-blank byte of s */
@@ -273,46 +306,98 @@ static void rewrite(struct buf *out, const struct cf_file *cf, int mode,
     free(missing);
 }
 
-/* lock_tmp - take postconf's lock: an flock on DIR/main.cf.tmp */
-static int lock_tmp(const char *path)
+/* remove_odd - remove the temporary name when it is not a regular
+ * file (symbolic link, FIFO, socket, device) */
+static void remove_odd(const char *dir, const char *dir_show,
+                       const struct stat *seen)
+{
+    struct stat now;
+    int dfd;
+
+    /* Such a file is never opened: opening a FIFO blocks, a device may
+     * act on it, and a symbolic link leads elsewhere.  So it cannot be
+     * locked like a regular temporary file; a lock on the directory
+     * orders pfm-lock processes instead, and the name is removed only
+     * if it is still what was seen (else another writer got there). */
+    if ((dfd = open(dir, O_RDONLY | O_NOCTTY)) < 0)
+        msg_fatal("open %s: %s", dir_show, strerror(errno));
+    while (flock(dfd, LOCK_EX) < 0)
+        if (errno != EINTR)
+            msg_fatal("lock %s: %s", dir_show, strerror(errno));
+    if (lstat(tmp_path, &now) == 0 && same_file(&now, seen)
+        && !S_ISREG(now.st_mode) && !S_ISDIR(now.st_mode)
+        && unlink(tmp_path) < 0 && errno != ENOENT)
+        msg_fatal("remove %s: %s", tmp_show, strerror(errno));
+    (void) close(dfd);
+}
+
+/* lock_tmp - take postconf's lock: an flock on an empty DIR/main.cf.tmp */
+static int lock_tmp(const char *dir, const char *dir_show)
 {
     struct stat fst, pst;
-    int fd;
+    int fd, fl;
 
     for (;;) {
-        if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY,
-                       0600)) < 0)
-            msg_fatal("open %s: %s", path, strerror(errno));
+        /* A leftover that is not a regular file is removed (postconf
+         * removes it once it has opened and locked it; we never open
+         * it); a directory is postconf's error. */
+        if (lstat(tmp_path, &pst) == 0 && !S_ISREG(pst.st_mode)) {
+            if (S_ISDIR(pst.st_mode))
+                msg_fatal("open %s: %s", tmp_show, strerror(EISDIR));
+            remove_odd(dir, dir_show, &pst);
+            continue;
+        }
+        /* O_NONBLOCK: should a FIFO appear here after all, the open
+         * must not wait for a reader. */
+        if ((fd = open(tmp_path, O_WRONLY | O_CREAT | O_NOFOLLOW
+                       | O_NONBLOCK | O_NOCTTY, 0600)) < 0) {
+            int err = errno;
+
+            if (lstat(tmp_path, &pst) == 0 && !S_ISREG(pst.st_mode))
+                continue;
+            msg_fatal("open %s: %s", tmp_show, strerror(err));
+        }
+        if (fstat(fd, &fst) < 0)
+            msg_fatal("fstat %s: %s", tmp_show, strerror(errno));
+        if (!S_ISREG(fst.st_mode)) {
+            (void) close(fd);
+            continue;
+        }
+        if ((fl = fcntl(fd, F_GETFL)) < 0
+            || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+            msg_fatal("fcntl %s: %s", tmp_show, strerror(errno));
         while (flock(fd, LOCK_EX) < 0)
             if (errno != EINTR)
-                msg_fatal("lock %s: %s", path, strerror(errno));
+                msg_fatal("lock %s: %s", tmp_show, strerror(errno));
         if (fstat(fd, &fst) < 0)
-            msg_fatal("fstat %s: %s", path, strerror(errno));
+            msg_fatal("fstat %s: %s", tmp_show, strerror(errno));
         /* The previous holder may have renamed or removed the file we
          * waited on: only the file now at the path is the lock. */
-        if (lstat(path, &pst) < 0) {
+        if (lstat(tmp_path, &pst) < 0) {
             if (errno != ENOENT)
-                msg_fatal("lstat %s: %s", path, strerror(errno));
-            close(fd);
+                msg_fatal("lstat %s: %s", tmp_show, strerror(errno));
+            (void) close(fd);
             continue;
         }
-        if (pst.st_dev != fst.st_dev || pst.st_ino != fst.st_ino) {
-            close(fd);
+        if (!same_file(&pst, &fst)) {
+            (void) close(fd);
             continue;
         }
-        if (!S_ISREG(fst.st_mode))
-            msg_fatal("%s: not a regular file", path);
-        /* A writer that died after setting the final mode left this:
-         * start over with a fresh file, as postconf does. */
-        if ((fst.st_mode & 07777) != 0600) {
-            if (unlink(path) < 0)
-                msg_fatal("remove %s: %s", path, strerror(errno));
-            close(fd);
+        /* We hold the lock on the file at the name: use it only if it
+         * is what a writer creates, empty, with no other name (another
+         * file, or main.cf itself after a crash during the rename),
+         * mode 0600 and ours (nobody else may hold it open for
+         * writing).  Else a writer died and left it: remove the name
+         * and start over, as postconf does. */
+        if (fst.st_size != 0 || fst.st_nlink != 1
+            || (fst.st_mode & 07777) != 0600 || fst.st_uid != geteuid()) {
+            if (unlink(tmp_path) < 0 && errno != ENOENT)
+                msg_fatal("remove %s: %s", tmp_show, strerror(errno));
+            (void) close(fd);
             continue;
         }
         tmp_fd = fd;
-        if (ftruncate(fd, 0) < 0)
-            msg_fatal("truncate %s: %s", path, strerror(errno));
+        tmp_st = fst;
         return fd;
     }
 }
@@ -350,16 +435,16 @@ static void write_all(int fd, const char *path, const char *s, size_t len)
 }
 
 /* sync_dir - make the rename durable */
-static void sync_dir(const char *dir)
+static void sync_dir(const char *dir, const char *dir_show)
 {
     int fd;
 
     if ((fd = open(dir, O_RDONLY | O_NOCTTY)) < 0)
-        msg_fatal("open %s: %s (main.cf was replaced)", dir,
+        msg_fatal("open %s: %s (main.cf was replaced)", dir_show,
                   strerror(errno));
     /* Some file systems cannot sync a directory; that is no error. */
     if (fsync(fd) < 0 && errno != EINVAL && errno != EBADF)
-        msg_fatal("fsync %s: %s (main.cf was replaced)", dir,
+        msg_fatal("fsync %s: %s (main.cf was replaced)", dir_show,
                   strerror(errno));
     close(fd);
 }
@@ -371,7 +456,8 @@ static int edit_main_cf(const char *dir, int mode, char **args, int nargs)
     size_t n, i;
     struct cf_file cf;
     struct buf path, old, out;
-    struct stat st, tst;
+    struct stat st, tst, pst;
+    char *cf_show, *dir_show;
     int fd, tfd;
 
     if (nargs == 0)
@@ -387,53 +473,62 @@ static int edit_main_cf(const char *dir, int mode, char **args, int nargs)
     buf_adds(&path, dir);
     buf_adds(&path, "/main.cf.tmp");
     tmp_path = xstrdup(path.s);
+    tmp_show = san(tmp_path);
+    dir_show = san(dir);
     if (atexit(cleanup_tmp) != 0)
         msg_fatal("atexit: cannot register cleanup");
-    tfd = lock_tmp(tmp_path);
+    tfd = lock_tmp(dir, dir_show);
     path.s[path.len - 4] = '\0';        /* DIR/main.cf */
+    cf_show = san(path.s);
 
     if ((fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_NOCTTY)) < 0) {
         if (errno == ELOOP)
             msg_fatal("%s: is a symbolic link; pfm-lock edits only a "
                       "regular file (edit the link target instead)",
-                      path.s);
-        msg_fatal("open %s for reading: %s", path.s, strerror(errno));
+                      cf_show);
+        msg_fatal("open %s for reading: %s", cf_show, strerror(errno));
     }
     if (fstat(fd, &st) < 0)
-        msg_fatal("fstat %s: %s", path.s, strerror(errno));
+        msg_fatal("fstat %s: %s", cf_show, strerror(errno));
     if (!S_ISREG(st.st_mode))
-        msg_fatal("%s: not a regular file", path.s);
+        msg_fatal("%s: not a regular file", cf_show);
     buf_init(&old);
-    read_fd(fd, path.s, &old);
+    read_fd(fd, cf_show, &old);
     close(fd);
     cf_parse_buf(&cf, path.s, old.s, old.len);
     buf_free(&old);
 
     buf_init(&out);
     rewrite(&out, &cf, mode, ed, n);
-    write_all(tfd, tmp_path, out.s, out.len);
+    write_all(tfd, tmp_show, out.s, out.len);
 
     /* Keep main.cf's owner and mode (postconf resets them).  fchown
      * first: it may clear set-id bits that fchmod then restores. */
     if (fstat(tfd, &tst) < 0)
-        msg_fatal("fstat %s: %s", tmp_path, strerror(errno));
+        msg_fatal("fstat %s: %s", tmp_show, strerror(errno));
     if ((tst.st_uid != st.st_uid || tst.st_gid != st.st_gid)
         && fchown(tfd, st.st_uid, st.st_gid) < 0)
-        msg_fatal("cannot keep owner of %s: fchown %s: %s", path.s,
-                  tmp_path, strerror(errno));
+        msg_fatal("cannot keep owner of %s: fchown %s: %s", cf_show,
+                  tmp_show, strerror(errno));
     if (fchmod(tfd, st.st_mode & 07777) < 0)
-        msg_fatal("cannot keep mode of %s: fchmod %s: %s", path.s,
-                  tmp_path, strerror(errno));
+        msg_fatal("cannot keep mode of %s: fchmod %s: %s", cf_show,
+                  tmp_show, strerror(errno));
     if (fsync(tfd) < 0)
-        msg_fatal("fsync %s: %s", tmp_path, strerror(errno));
+        msg_fatal("fsync %s: %s", tmp_show, strerror(errno));
+    /* rename() goes by name: make sure the name is still the file we
+     * locked and wrote, so that a writer that broke the protocol can
+     * make this edit fail, but never install its file. */
+    if (lstat(tmp_path, &pst) < 0 || !same_file(&pst, &tmp_st))
+        msg_fatal("%s was removed or replaced while locked; %s is "
+                  "unchanged", tmp_show, cf_show);
     if (rename(tmp_path, path.s) < 0)
-        msg_fatal("rename %s to %s: %s", tmp_path, path.s,
+        msg_fatal("rename %s to %s: %s", tmp_show, cf_show,
                   strerror(errno));
     tmp_renamed = 1;
-    sync_dir(dir);
+    sync_dir(dir, dir_show);
     /* Closing the descriptor releases the lock for the next writer. */
     if (close(tfd) < 0)
-        msg_fatal("close %s: %s", path.s, strerror(errno));
+        msg_fatal("close %s: %s", cf_show, strerror(errno));
     tmp_fd = -1;
 
     cf_free(&cf);
@@ -444,8 +539,11 @@ static int edit_main_cf(const char *dir, int mode, char **args, int nargs)
     }
     free(ed);
     free(path.s);
+    free(cf_show);
+    free(dir_show);
     free(tmp_path);
-    tmp_path = NULL;
+    free(tmp_show);
+    tmp_path = tmp_show = NULL;
     return 0;
 }
 
@@ -467,55 +565,93 @@ static unsigned parse_seconds(const char *s)
             break;
     }
     if (*s == '\0' || *p != '\0')
-        msg_fatal("bad -w value: \"%s\" (expected seconds)", s);
+        msg_fatal("bad -w value: \"%s\" (expected seconds)", san(s));
     return (unsigned) v;
+}
+
+/* not_regular - refuse a lock file that is not a regular file */
+static void not_regular(const char *show, mode_t mode)
+{
+    msg_fatal("%s: is a %s; a lock file must be a regular file", show,
+              file_kind(mode));
 }
 
 /* run_locked - command mode: lock, then exec with the lock held */
 static int run_locked(const char *lockfile, const char *wait, char **argv)
 {
+    struct stat st;
     unsigned secs = 0;
-    int fd, rc;
+    char *show = san(lockfile);
+    int fd, rc, fl;
 
     if (wait)
         secs = parse_seconds(wait);
-    /* Never truncated; O_NOFOLLOW: we follow no symlink we did not make. */
-    if ((fd = open(lockfile, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY,
-                   0600)) < 0)
-        msg_fatal("open %s: %s", lockfile, strerror(errno));
+    /* -w bounds the whole wait, from here: a file system can block in
+     * open() as well as in flock(). */
+    if (wait && secs > 0) {
+        struct sigaction sa;
+
+        /* No SA_RESTART: the alarm must break flock with EINTR. */
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_alarm;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGALRM, &sa, NULL) < 0)
+            msg_fatal("sigaction: %s", strerror(errno));
+        alarm(secs);
+    }
+    /* Never opened unless it is a regular file (or missing): a FIFO
+     * would block the open, a device may act on it.  O_NONBLOCK and the
+     * fstat below cover a file swapped in meanwhile; O_NOFOLLOW: we
+     * follow no symlink we did not make.  Never truncated. */
+    if (lstat(lockfile, &st) == 0 && !S_ISREG(st.st_mode))
+        not_regular(show, st.st_mode);
+    if ((fd = open(lockfile, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK
+                   | O_NOCTTY, 0600)) < 0) {
+        int err = errno;
+
+        if (lstat(lockfile, &st) == 0 && !S_ISREG(st.st_mode))
+            not_regular(show, st.st_mode);
+        if (wait && err == EINTR)
+            msg_fatal("timed out after %u seconds waiting for lock %s",
+                      secs, show);
+        msg_fatal("open %s: %s", show, strerror(err));
+    }
+    if (fstat(fd, &st) < 0)
+        msg_fatal("fstat %s: %s", show, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        not_regular(show, st.st_mode);
+    /* The command inherits the descriptor: give it the usual flags. */
+    if ((fl = fcntl(fd, F_GETFL)) < 0
+        || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        msg_fatal("fcntl %s: %s", show, strerror(errno));
     if (wait && secs == 0) {
         rc = flock(fd, LOCK_EX | LOCK_NB);
         if (rc < 0 && errno == EWOULDBLOCK)
             errno = EINTR;
     } else {
-        if (wait) {
-            struct sigaction sa;
-
-            /* No SA_RESTART: the alarm must break flock with EINTR. */
-            memset(&sa, 0, sizeof(sa));
-            sa.sa_handler = on_alarm;
-            sigemptyset(&sa.sa_mask);
-            if (sigaction(SIGALRM, &sa, NULL) < 0)
-                msg_fatal("sigaction: %s", strerror(errno));
-            alarm(secs);
-        }
         rc = flock(fd, LOCK_EX);
-        if (wait) {
-            alarm(0);
-            signal(SIGALRM, SIG_DFL);
-        }
+    }
+    if (wait && secs > 0) {
+        int err = errno;
+
+        alarm(0);
+        signal(SIGALRM, SIG_DFL);
+        errno = err;
     }
     if (rc < 0) {
         if (wait && errno == EINTR)
             msg_fatal("timed out after %u seconds waiting for lock %s",
-                      secs, lockfile);
-        msg_fatal("lock %s: %s", lockfile, strerror(errno));
+                      secs, show);
+        msg_fatal("lock %s: %s", show, strerror(errno));
     }
+    free(show);
     /* The command inherits the descriptor, and with it the lock. */
     execvp(argv[0], argv);
     rc = errno == ENOENT ? 127 : 126;
-    fprintf(stderr, "%s: fatal: execute %s: %s\n", pfm_progname, argv[0],
+    show = san(argv[0]);
+    fprintf(stderr, "%s: fatal: execute %s: %s\n", pfm_progname, show,
             strerror(errno));
+    free(show);
     return rc;
 }
 
@@ -565,7 +701,9 @@ int main(int argc, char **argv)
                 slot = &wait;
                 break;
             default:
-                msg_warn("invalid option -- '%c'", *p);
+                msg_warn("invalid option -- '%c'",
+                         (unsigned char) *p >= 0x20
+                         && (unsigned char) *p <= 0x7e ? *p : '?');
                 usage();
             }
             /* An option argument is the rest of this word or the next. */

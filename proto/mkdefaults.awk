@@ -26,6 +26,11 @@ BEGIN {
 	split("process_id process_name service_name", r, " ")
 	for (i in r)
 		ro[r[i]] = 1
+	# Parameters computed at run time on the host that runs pfm
+	# (helpers/hostdefaults.c): the build host's values are dropped.
+	split("myhostname mydomain mynetworks", r, " ")
+	for (i in r)
+		host[r[i]] = 1
 	for (i = 0; i < 256; i++)
 		ord[sprintf("%c", i)] = i
 	n = 0
@@ -70,6 +75,10 @@ function cstr(s,    out, i, c, o) {
 		flags = "PFM_DEF_RAW"
 	if (name in ro)
 		flags = "PFM_DEF_READONLY"
+	if (name in host) {
+		flags = "PFM_DEF_HOST"
+		value = ""
+	}
 	printf "    {%s, %s, %s},\n", cstr(name), cstr(value), flags
 	n++
 	builtin[name] = 1

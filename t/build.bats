@@ -49,13 +49,42 @@ setup() {
     grep -qx 'prefix = /opt/pfm' Makefile
 }
 
-@test "configure takes Postfix's defaults from postconf -d" {
+# empty_dir - a config directory with an empty main.cf and master.cf
+empty_dir() {
+    mkdir -p "$1" && : >"$1/main.cf" && : >"$1/master.cf" && pfm_backdate "$1"/*
+}
+
+# no_runtime - drop the values computed on the running host
+no_runtime() {
+    grep -Ev '^(myhostname|mydomain|mynetworks|process_id) ='
+}
+
+@test "configure takes Postfix's defaults from postconf -d, without this host's name, networks and services" {
     pfm_require "$POSTCONF"
     run -0 ./configure
-    [[ "$output" == *"from $POSTCONF -d"* ]]
-    # process_id is postconf's own PID: it differs on every call.
-    diff <(sed 1,2d config.defaults | grep -v "^process_id = ") \
-        <(env -u MAIL_CONFIG "$POSTCONF" -d | grep -v "^process_id = ")
+    [[ "$output" == *"from $POSTCONF -d, Postfix "* ]]
+    empty_dir "$BATS_TEST_TMPDIR/e"
+    diff <(grep -v '^#' config.defaults | no_runtime) \
+        <(env -u MAIL_CONFIG "$POSTCONF" -c "$BATS_TEST_TMPDIR/e" -d | no_runtime)
+    run -0 grep -Ex '(myhostname|mydomain|mynetworks|process_id) =' config.defaults
+    [ "${#lines[@]}" = 4 ]
+    # The build host's master.cf services are not built in.
+    run -1 grep -E '^(bsmtp|ifmail|uucp)_' config.defaults
+}
+
+@test "make proto-defaults regenerates proto/defaults.cf from the named Postfix only" {
+    pfm_require "$POSTCONF"
+    run -0 ./configure
+    v=$(env -u MAIL_CONFIG "$POSTCONF" -dh mail_version)
+    cp proto/defaults.cf "$BATS_TEST_TMPDIR/before"
+    run -2 make -s proto-defaults POSTCONF="$POSTCONF" POSTFIX_VERSION=0.0.1
+    [[ "$output" == *"mkproto.sh: $POSTCONF is Postfix $v, not 0.0.1"* ]]
+    cmp proto/defaults.cf "$BATS_TEST_TMPDIR/before"
+    [ ! -e proto/defaults.cf.tmp ]
+    run -0 make -s proto-defaults POSTCONF="$POSTCONF" POSTFIX_VERSION="$v"
+    grep -qx "mail_version = $v" proto/defaults.cf
+    # The shipped table is that of this Postfix when it is 3.7.11.
+    [ "$v" != 3.7.11 ] || cmp proto/defaults.cf "$BATS_TEST_TMPDIR/before"
 }
 
 @test "a cross build uses proto/defaults.cf and the --with-postfix options" {
@@ -137,16 +166,323 @@ setup() {
     [ ! -e "$d/usr/lib/postfix/sbin/postfix-wrapper.pfm-orig" ]
 }
 
-@test "make dist makes a tarball of HEAD that configures and builds" {
-    pfm_require git
-    git clone -q "$PFM_TOP" "$BATS_TEST_TMPDIR/clone"
-    cd "$BATS_TEST_TMPDIR/clone"
-    run -0 ./configure
+@test "make dist is reproducible; its tarball configures, builds and passes the helper tests without git" {
+    pfm_require git bats
+    # From a clone of HEAD, when there is a repository; from this tree
+    # (with the MANIFEST of its tarball) otherwise.
+    if [ -d "$PFM_TOP/.git" ] || [ -f "$PFM_TOP/.git" ]; then
+        git clone -q "$PFM_TOP" "$BATS_TEST_TMPDIR/clone"
+        cd "$BATS_TEST_TMPDIR/clone"
+    elif [ ! -f MANIFEST ]; then
+        pfm_skip "neither a git checkout nor an unpacked tarball: no file list"
+    fi
+    run -0 ./configure CFLAGS=-O0
     run -0 make -s dist
-    [ -f pfm-0.1.tar.gz ]
+    mv pfm-0.1.tar.gz ../first.tar.gz
+    touch -d '1 hour ago' Makefile.in
+    run -0 make -s dist
+    cmp pfm-0.1.tar.gz ../first.tar.gz
+    [ ! -e MANIFEST.tmp ] && [ ! -e pfm-0.1.tar.gz.tmp ]
+    run -0 tar tvzf pfm-0.1.tar.gz
+    [[ "${lines[0]}" == *" 0/0 "*" pfm-0.1/"* ]]
     mkdir ../unpack && tar xzf pfm-0.1.tar.gz -C ../unpack
     cd ../unpack/pfm-0.1
-    [ -x configure ] && [ -f Makefile.in ] && [ -f README.md ]
-    run -0 ./configure
-    run -0 make -s helpers
+    [ ! -e .git ] && [ -f MANIFEST ] && [ -x configure ] && [ -f proto/defaults.cf ]
+    run -0 ./configure CFLAGS=-O0
+    run -0 make -s
+    # The whole suite takes minutes: its helper tests stand for it here.
+    run -0 make -s stage STAGE="$PWD/t/stage/default"
+    run -0 env PFM_STAGE="$PWD/t/stage/default" bats t/pfm-lock.bats
+    # A tarball made from the tarball is the same tarball.
+    run -0 make -s dist
+    cmp pfm-0.1.tar.gz "$BATS_TEST_TMPDIR/first.tar.gz"
+}
+
+# build_in - configure and build a copy of the sources in DIR under
+# host name HOST, then install it into DIR/dest: ARGS go to configure
+build_in() {
+    local dir=$1 host=$2
+    shift 2
+    mkdir -p "$dir" && (cd "$src" && tar cf - --exclude=./build .) | (cd "$dir" && tar xf -) &&
+        (cd "$dir" && unshare -u sh -c 'hostname "$1"; shift; ./configure "$@" >/dev/null &&
+            make -s >/dev/null && make -s install DESTDIR="$PWD/dest" >/dev/null' sh "$host" "$@")
+}
+
+@test "two builds in different directories, under different host names, install identical files" {
+    pfm_require_root
+    pfm_require unshare
+    export SOURCE_DATE_EPOCH=1700000000
+    # Default CFLAGS (-O2 -g): debug information must not hold the path.
+    build_in "$BATS_TEST_TMPDIR/one/a" buildhost --prefix=/usr &
+    p1=$!
+    build_in "$BATS_TEST_TMPDIR/second-tree/b/c" mx1.example.org --prefix=/usr
+    wait "$p1"
+    one=$BATS_TEST_TMPDIR/one/a/dest two=$BATS_TEST_TMPDIR/second-tree/b/c/dest
+    [ -x "$one/usr/libexec/pfm/pfm-parsecf" ]
+    diff -r "$one" "$two"
+    run -0 find "$one" -type f
+    # Every program and its page is there (and so compared below).
+    local n
+    for n in sbin/postmulti libexec/pfm/pfm-parsecf libexec/pfm/pfm-lock \
+        libexec/pfm/pfm-queuecheck libexec/pfm/postmulti-script \
+        libexec/pfm/postfix-wrapper libexec/pfm/libpfm.sh \
+        share/man/man1/postmulti.1 share/man/man8/postmulti-script.8; do
+        [ -f "$one/usr/$n" ]
+    done
+    [ "${#lines[@]}" -ge 9 ]
+    for f in "${lines[@]}"; do
+        cmp "$f" "$two${f#"$one"}"
+        ! grep -q -e "$BATS_TEST_TMPDIR" -e buildhost "$f"
+    done
+}
+
+@test "a build --without-postconf, or for --host, knows every default a native build knows, and postconf's" {
+    pfm_require "$POSTCONF"
+    [ "$(env -u MAIL_CONFIG "$POSTCONF" -dh mail_version)" = 3.7.11 ] ||
+        pfm_skip "proto/defaults.cf is Postfix 3.7.11's"
+    mkdir ../cross ../host && cp -R . ../cross/ && cp -R . ../host/
+    (./configure CFLAGS=-O0 >/dev/null && make -s helpers >/dev/null) &
+    p1=$!
+    # A cross build to this same machine type, when its compiler is here.
+    host=$(cc -dumpmachine)
+    if command -v "$host-gcc" >/dev/null 2>&1; then
+        (cd ../host && ./configure --host="$host" CFLAGS=-O0 >/dev/null &&
+            make -s helpers >/dev/null) &
+        p2=$!
+    else
+        host=
+    fi
+    (cd ../cross && ./configure --without-postconf CFLAGS=-O0 >/dev/null &&
+        make -s helpers >/dev/null)
+    wait "$p1"
+    [ -z "$host" ] || wait "$p2"
+    grep -q '^# source: proto/defaults.cf' ../cross/config.defaults
+    e=$BATS_TEST_TMPDIR/e
+    empty_dir "$e"
+    printf 'extra unix - n n - - pipe\n' >"$e/master.cf"
+    pfm_backdate "$e/master.cf"
+    build/obj/pfm-parsecf -c "$e" -d | grep -v '^process_id =' >native
+    ../cross/build/obj/pfm-parsecf -c "$e" -d | grep -v '^process_id =' >cross
+    env -u MAIL_CONFIG "$POSTCONF" -c "$e" -d | grep -v '^process_id =' >real
+    [ "$(wc -l <native)" -gt 800 ]
+    grep -qx 'extra_time_limit = $command_time_limit' native
+    diff native cross
+    if [ -n "$host" ]; then
+        grep -q '^# source: proto/defaults.cf' ../host/config.defaults
+        ../host/build/obj/pfm-parsecf -c "$e" -d | grep -v '^process_id =' | diff native -
+    fi
+    # The values computed at run time are computed as postconf does.
+    diff real native
+}
+
+# in_uts - run a command in a new UTS namespace under host name HOST
+in_uts() {
+    local host=$1
+    shift
+    unshare -u sh -c 'printf "%s" "$1" >/proc/sys/kernel/hostname && shift && exec "$@"' \
+        sh "$host" "$@"
+}
+
+# outcome - HOST PROGRAM ARGS: stdout, then stderr, then the exit
+# status of PROGRAM under HOST, its name in messages replaced by "P"
+outcome() {
+    local host=$1 prog=$2 err rc
+    shift 2
+    err=$(mktemp "$BATS_TEST_TMPDIR/stderr.XXXXXX")
+    in_uts "$host" "$prog" "$@" 2>"$err"
+    rc=$?
+    # Sorted: postconf orders its "unused parameter" warnings by its
+    # hash table, which pfm-parsecf does not copy.
+    sed -e "s|^$prog: |P: |" -e 's|^pfm-parsecf: |P: |' "$err" | LC_ALL=C sort
+    echo "exit $rc"
+}
+
+# same_as_postconf - HOST ARGS: pfm-parsecf and postconf agree
+same_as_postconf() {
+    local host=$1 real pfm
+    shift
+    real=$(outcome "$host" "$POSTCONF" "$@")
+    pfm=$(outcome "$host" "$PFM_LIBEXEC/pfm-parsecf" "$@")
+    [ "$pfm" = "$real" ] || {
+        printf 'host %s, %s:\n' "$host" "$*"
+        diff <(printf '%s\n' "$real") <(printf '%s\n' "$pfm")
+        return 1
+    }
+}
+
+@test "pfm-parsecf takes myhostname and mydomain from the host it runs on, as postconf does" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require unshare "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    n=0
+    for host in mx1 mx1.example.com; do
+        for domain in "" "mydomain = corp.test"; do
+            printf '%s\nrelay_like = relay.$myhostname\nrelayhost = $relay_like\n' \
+                "$domain" >"$d/main.cf"
+            pfm_backdate "$d/main.cf"
+            same_as_postconf "$host" -c "$d" -h myhostname mydomain myorigin \
+                mydestination relayhost
+            same_as_postconf "$host" -c "$d" -xh myhostname mydomain myorigin \
+                mydestination relayhost
+            n=$((n + 1))
+        done
+    done
+    [ "$n" = 4 ]
+    # The values, spelled out once.
+    printf 'mydomain = corp.test\n' >"$d/main.cf"
+    pfm_backdate "$d/main.cf"
+    run -0 in_uts mx1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -xh myhostname mydomain mydestination
+    [ "$output" = "mx1.corp.test
+corp.test
+mx1.corp.test, localhost.corp.test, localhost" ]
+    run -0 in_uts mx1.example.com "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h myhostname
+    [ "$output" = mx1.example.com ]
+    : >"$d/main.cf"
+    pfm_backdate "$d/main.cf"
+    run -0 in_uts mx1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h myhostname mydomain
+    [ "$output" = "mx1.localdomain
+localdomain" ]
+}
+
+@test "a host name postconf cannot use, and a broken mydomain, fail in pfm-parsecf as in postconf" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require unshare "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    # postconf sleeps a second before a fatal exit: all cases at once.
+    local i=0 pids=()
+    for case in 'mx1.|' '-x|' '123|' 'mx1|mydomain = ${oops' 'mx1|myhostname = $mydomain'; do
+        i=$((i + 1))
+        empty_dir "$d/$i"
+        printf '%s\n' "${case#*|}" >"$d/$i/main.cf"
+        pfm_backdate "$d/$i/main.cf"
+        same_as_postconf "${case%%|*}" -c "$d/$i" -h relayhost myhostname mydomain &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+    printf 'mydomain = ${oops\n' >"$d/main.cf"
+    pfm_backdate "$d/main.cf"
+    run -1 in_uts mx1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h relayhost
+    [ "$output" = 'pfm-parsecf: warning: truncated macro reference: "${oops"
+pfm-parsecf: fatal: dictionary mail_dict: macro processing error' ]
+    [ "$(cat "$d/main.cf")" = 'mydomain = ${oops' ]
+}
+
+@test "a master.cf service makes its parameters known to pfm-parsecf as to postconf; without it they are unknown" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    printf 'extra_time_limit = 5\nextra_delivery_slot_cost = 3\nother_recipient_limit = 9\n' >"$d/main.cf"
+    for master in 'extra unix - n n - - pipe\nother unix - n n - - spawn\n' ''; do
+        printf "$master" >"$d/master.cf"
+        pfm_backdate "$d"/*
+        same_as_postconf mx1 -c "$d" -n
+        same_as_postconf mx1 -c "$d" -h extra_recipient_limit other_time_limit
+        same_as_postconf mx1 -c "$d" -dh extra_recipient_limit other_time_limit
+    done
+    printf 'extra unix - n n - - pipe\nother unix - n n - - spawn\n' >"$d/master.cf"
+    pfm_backdate "$d/master.cf"
+    run -0 --separate-stderr "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -n
+    [ "$output" = "config_directory = $d
+extra_delivery_slot_cost = 3
+extra_time_limit = 5" ]
+    [ "$stderr" = "pfm-parsecf: warning: $d/main.cf: unused parameter: other_recipient_limit=9" ]
+    run -0 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -dh extra_recipient_limit other_time_limit
+    [ "$output" = '$default_recipient_limit
+$command_time_limit' ]
+    : >"$d/master.cf"
+    pfm_backdate "$d/master.cf"
+    run -0 --separate-stderr "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h extra_time_limit
+    [ "$output" = "" ]
+    [ "${stderr_lines[0]}" = "pfm-parsecf: warning: extra_time_limit: unknown parameter" ]
+    printf 'extra unix - n n - -\n' >"$d/master.cf"
+    pfm_backdate "$d/master.cf"
+    run -1 "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -h relayhost
+    [ "$output" = "pfm-parsecf: fatal: file $d/master.cf: line 1: bad field count" ]
+    local i=0 pids=()
+    for bad in 'extra bogus - n n - - smtp' 'extra unix x n n - - smtp' \
+        'extra unix - n n ?1 - smtp' 'extra unix - n n - 1? smtp'; do
+        i=$((i + 1))
+        empty_dir "$d/$i"
+        printf '%s\n' "$bad" >"$d/$i/master.cf"
+        pfm_backdate "$d/$i/master.cf"
+        same_as_postconf mx1 -c "$d/$i" -h relayhost &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+}
+
+@test "master.cf -o settings make the main.cf names they refer to known, as in postconf" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    printf 'my_checks = permit_mynetworks\nmy_helo = mx.test\nidle = 1\n' >"$d/main.cf"
+    printf '%s\n' 'sub inet n - n - - smtpd' \
+        '  -o smtpd_client_restrictions=$my_checks' \
+        '  -o { smtpd_banner = $my_helo ESMTP }' \
+        '  -o smtpd_helo_restrictions=$nosuch' \
+        '  -o smtpd_tls_securitylevel=may' \
+        '  -o local_name=x -o smtpd_proxy_ehlo=$local_name' \
+        'other unix - n n - - smtp' '  -o smtp_helo_name=${idle?{a b}}' >"$d/master.cf"
+    pfm_backdate "$d"/*
+    same_as_postconf mx1 -c "$d" -n
+    run -0 --separate-stderr "$PFM_LIBEXEC/pfm-parsecf" -c "$d" -n
+    [ "$output" = "config_directory = $d
+idle = 1
+my_checks = permit_mynetworks
+my_helo = mx.test" ]
+    [ "$stderr" = "pfm-parsecf: warning: $d/master.cf: undefined parameter: nosuch
+pfm-parsecf: warning: $d/master.cf: unused parameter: smtpd_tls_securitylevel=may" ]
+    # A broken built-in setting is fatal, as in main.cf.
+    printf '%s\n' 'sub inet n - n - - smtpd' '  -o smtpd_banner=${oops' >"$d/master.cf"
+    pfm_backdate "$d/master.cf"
+    same_as_postconf mx1 -c "$d" -n
+}
+
+@test "pfm-parsecf computes mynetworks from the interfaces of its network namespace, as postconf does" {
+    pfm_require_root
+    pfm_require_stage
+    pfm_require unshare ip "$POSTCONF"
+    d=$BATS_TEST_TMPDIR/cf
+    empty_dir "$d"
+    # A private network namespace: loopback and a bridge, no traffic.
+    cat >"$BATS_TEST_TMPDIR/net.sh" <<'EOS'
+ip link set lo up && ip link add pfm0 type bridge && ip link set pfm0 up &&
+ip addr add 10.1.2.3/16 dev pfm0 && ip addr add 192.168.7.9/24 dev pfm0 &&
+ip addr add 172.20.5.6/20 dev pfm0 && ip addr add 2001:db8:1:2::5/48 dev pfm0 nodad &&
+ip link add pfm1 type bridge && ip addr add 10.9.9.9/8 dev pfm1 || exit 1
+for prog in "$2" "$3"; do
+    for style in host subnet class; do
+        for proto in all ipv4; do
+            printf 'mynetworks_style = %s\ninet_protocols = %s\n' "$style" "$proto" >"$1/main.cf"
+            touch -d '2 hours ago' "$1/main.cf"
+            "$prog" -c "$1" -h mynetworks 2>&1
+            echo "exit $?"
+        done
+    done
+    printf 'inet_interfaces = 10.1.2.3\n' >"$1/main.cf"
+    touch -d '2 hours ago' "$1/main.cf"
+    "$prog" -c "$1" -h mynetworks 2>&1
+    "$prog" -c "$1" -dh mynetworks 2>&1
+    printf 'mynetworks_style = host, subnet\n' >"$1/main.cf"
+    touch -d '2 hours ago' "$1/main.cf"
+    "$prog" -c "$1" -h mynetworks 2>&1 | sed 's/^[^:]*: //'
+    echo ==
+done
+EOS
+    run -0 unshare -n sh "$BATS_TEST_TMPDIR/net.sh" "$d" "$POSTCONF" "$PFM_LIBEXEC/pfm-parsecf"
+    [ "${#lines[@]}" = 32 ]
+    real=$(printf '%s\n' "${lines[@]:0:16}")
+    pfm=$(printf '%s\n' "${lines[@]:16:16}")
+    [[ "$pfm" == *"fatal: bad mynetworks_style value: host, subnet; specify exactly one value"* ]]
+    [ "$pfm" = "$real" ]
+    [[ "$pfm" == *"127.0.0.0/8 10.1.0.0/16 192.168.7.0/24 172.20.0.0/20 [::1]/128 [2001:db8:1::]/48 [fe80::]/64"* ]]
+    [[ "$pfm" != *10.9.9.9* ]]
 }

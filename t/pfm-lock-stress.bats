@@ -3,7 +3,8 @@
 #
 # Uses the real postconf as a concurrent writer and as the parser that
 # must accept every main.cf left behind.  The crash test SIGKILLs
-# pfm-lock at random moments (real timing, no test knobs in the
+# pfm-lock at random moments (real timing), and one trial in eight at
+# an exact syscall through strace -e inject (no test knobs in the
 # program); PFM_CRASH_TRIALS (default 1000, 50 with PFM_VALGRIND=1)
 # and PFM_CRASH_SEED set its size and seed.  The ENOSPC test mounts a
 # tiny tmpfs and needs root.
@@ -91,20 +92,44 @@ teardown() {
     echo "# 20 concurrent list appends under -l: 20/20 present" >&3
 }
 
-@test "SIGKILL at random moments leaves main.cf exactly old or exactly new" {
+# kill_at SPEC - run the edit under strace, which SIGKILLs it on entry
+# to the syscall SPEC names (strace -e inject syntax): a kill that
+# lands at an exact point, with no test knob in the program
+kill_at() {
+    # LeakSanitizer (sanitizer builds) cannot run under ptrace.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -o /dev/null -qq -e trace="${1%%:*}" \
+        -e inject="$1:signal=KILL" \
+        "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added'
+}
+
+@test "SIGKILL at random moments and in the rename window leaves main.cf old or new, and the next edit succeeds" {
+    pfm_require strace
     # Under valgrind (PFM_VALGRIND=1) each run costs ~1 s: fewer trials.
     local trials=${PFM_CRASH_TRIALS:-1000} seed=${PFM_CRASH_SEED:-4242}
     [ "${PFM_VALGRIND:-}" != 1 ] || trials=${PFM_CRASH_TRIALS:-50}
-    local i pid d nold=0 nnew=0 ntmp=0 bad=0 max v f t fifo=$BATS_TEST_TMPDIR/f
+    local i pid d rc max v f t fifo=$BATS_TEST_TMPDIR/f spec where
+    local nold=0 nnew=0 bad=0 nfail=0 nover=0 nhard=0 nok=0 nrand=0
+    local tnone=0 tleft=0 tempty=0 tpart=0 tfull=0 rfull=0
+    local -A at_old at_new
+    # Where the strace trials kill, in turn: on entry to the rename
+    # (the tmp file complete: the window between fsync and rename), to
+    # the fsync of the directory (just after the rename), to the fsync
+    # of the tmp file, and to the first write (tmp locked, still empty).
+    local -a specs=('/^rename(at2?)?$' 'fsync:when=2' 'fsync:when=1' 'write:when=1')
     # A 2 MB file makes an edit take long enough (read, write, fsync,
     # rename) for kills to land before, during and after the rename.
+    # Mode 0600: a leftover tmp file then has main.cf's mode, which
+    # alone does not tell it from a fresh one.
     awk 'BEGIN { print "myhostname = host.example"
         for (i = 0; i < 40000; i++)
         printf "p%05d = value %d, some padding to make the file big\n", i, i }' \
         >"$BATS_TEST_TMPDIR/old"
-    cp "$BATS_TEST_TMPDIR/old" "$D/main.cf"
+    chmod 600 "$BATS_TEST_TMPDIR/old"
+    cp -p "$BATS_TEST_TMPDIR/old" "$D/main.cf"
     "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added'
-    cp "$D/main.cf" "$BATS_TEST_TMPDIR/new"
+    cp -p "$D/main.cf" "$BATS_TEST_TMPDIR/new"
+    [ "$(stat -c %a "$D/main.cf")" = 600 ]
     if cmp -s "$BATS_TEST_TMPDIR/old" "$BATS_TEST_TMPDIR/new"; then false; fi
     # Both possible outcomes parse with the real postconf, so a file
     # equal to one of them byte for byte does too.
@@ -117,48 +142,129 @@ teardown() {
         new) [ "$v" = changed.example ] ;;
         esac
     done
-    # Time one edit to spread the kill delays over 0..1.5x its length.
-    cp "$BATS_TEST_TMPDIR/old" "$D/main.cf"
-    local t0 t1
-    t0=$(date +%s%N)
-    "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added'
-    t1=$(date +%s%N)
-    max=$(((t1 - t0) * 3 / 2 / 1000))          # microseconds
+    # Time an edit (the fastest of three: the machine may be busy) to
+    # spread the kill delays over 0..1.5x its length.
+    local t0 t1 min=
+    for f in 1 2 3; do
+        cp "$BATS_TEST_TMPDIR/old" "$D/main.cf"
+        t0=$(date +%s%N)
+        "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added'
+        t1=$(date +%s%N)
+        [ -n "$min" ] && [ "$min" -le $((t1 - t0)) ] || min=$((t1 - t0))
+    done
+    max=$((min * 3 / 2 / 1000))                 # microseconds
     [ "$max" -ge 2000 ] || max=2000
     mkfifo "$fifo"
     exec 9<>"$fifo"
     RANDOM=$seed
     for ((i = 1; i <= trials; i++)); do
+        # Whatever the last kill left stays: this edit must cope with
+        # it.  fd 8 keeps the leftover's inode, to tell it afterwards
+        # from a tmp file this edit made (test -ef, no fork).
+        exec 8</dev/null
+        if [ -e "$D/main.cf.tmp" ]; then
+            nover=$((nover + 1))
+            [ ! "$D/main.cf.tmp" -ef "$D/main.cf" ] || nhard=$((nhard + 1))
+            exec 8<"$D/main.cf.tmp"
+        fi
+        # cp writes into main.cf in place (a hard-linked tmp too).
         cp "$BATS_TEST_TMPDIR/old" "$D/main.cf"
-        rm -f "$D/main.cf.tmp"
-        d=$((RANDOM * 32768 + RANDOM))
-        # One kill in ten within the first millisecond: before the lock.
-        if ((d % 10 == 0)); then d=$((d % 1000)); else d=$((d % max)); fi
-        "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added' &
-        pid=$!
-        # read -t on a silent fifo: a sub-millisecond sleep, no fork.
-        printf -v t '%d.%06d' $((d / 1000000)) $((d % 1000000))
-        read -r -t "$t" -u 9 || true
-        kill -KILL "$pid" 2>/dev/null || true
-        { wait "$pid"; } 2>/dev/null || true
+        if ((i % 8 == 0)); then
+            # One trial in eight: a kill at an exact point.
+            spec=${specs[(i / 8 - 1) % 4]}
+            rc=0
+            # (The shell's "Killed" notice goes to the file too.)
+            { kill_at "$spec"; } 2>"$BATS_TEST_TMPDIR/kill_at.err" || rc=$?
+            where=$spec
+        else
+            spec=
+            nrand=$((nrand + 1))
+            d=$((RANDOM * 32768 + RANDOM))
+            # One in ten within the first millisecond: before the lock.
+            if ((d % 10 == 0)); then d=$((d % 1000)); else d=$((d % max)); fi
+            "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added' &
+            pid=$!
+            # read -t on a silent fifo: a sub-millisecond sleep, no fork.
+            printf -v t '%d.%06d' $((d / 1000000)) $((d % 1000000))
+            read -r -t "$t" -u 9 || true
+            kill -KILL "$pid" 2>/dev/null || true
+            rc=0
+            { wait "$pid"; } 2>/dev/null || rc=$?
+            where="delay ${d}us"
+        fi
+        # Killed (137) or done (0): an edit never fails on a leftover.
+        case $rc in
+        0) nok=$((nok + 1)) ;;
+        137) ;;
+        *)
+            nfail=$((nfail + 1))
+            echo "trial $i (seed $seed, $where): pfm-lock exited $rc" >&3
+            [ -z "$spec" ] || cat "$BATS_TEST_TMPDIR/kill_at.err" >&3
+            ;;
+        esac
         if cmp -s "$D/main.cf" "$BATS_TEST_TMPDIR/old"; then
+            if [ "$rc" = 0 ]; then
+                nfail=$((nfail + 1))
+                echo "trial $i ($where): exit 0, but main.cf is old" >&3
+            fi
             nold=$((nold + 1))
-            [ -e "$D/main.cf.tmp" ] && ntmp=$((ntmp + 1))
+            [ -z "$spec" ] || at_old[$spec]=$((${at_old[$spec]:-0} + 1))
+            if [ ! -e "$D/main.cf.tmp" ]; then
+                tnone=$((tnone + 1))
+            elif [ "$D/main.cf.tmp" -ef /dev/fd/8 ]; then
+                tleft=$((tleft + 1))
+            elif [ ! -s "$D/main.cf.tmp" ]; then
+                tempty=$((tempty + 1))
+            elif cmp -s "$D/main.cf.tmp" "$BATS_TEST_TMPDIR/new"; then
+                tfull=$((tfull + 1))
+                [ -n "$spec" ] || rfull=$((rfull + 1))
+            else
+                tpart=$((tpart + 1))
+            fi
         elif cmp -s "$D/main.cf" "$BATS_TEST_TMPDIR/new"; then
             nnew=$((nnew + 1))
+            [ -z "$spec" ] || at_new[$spec]=$((${at_new[$spec]:-0} + 1))
         else
             bad=$((bad + 1))
-            echo "trial $i (seed $seed, delay ${d}us): main.cf is neither" >&3
+            echo "trial $i (seed $seed, $where): main.cf is neither old nor new" >&3
+        fi
+        # What a crash of the system during the rename can leave: the
+        # tmp file a second name of main.cf.  The leftovers of even
+        # trials (the strace ones among them) become that.
+        if [ -e "$D/main.cf.tmp" ] && ((i % 2 == 0)); then
+            rm -f "$D/main.cf.tmp"
+            ln "$D/main.cf" "$D/main.cf.tmp"
         fi
     done
-    exec 9>&-
-    echo "# $trials kills (seed $seed, delays 0..${max}us): $nold old ($((nold - ntmp)) before the lock file existed, $ntmp after), $nnew new, $bad torn" >&3
+    exec 8<&- 9>&-
+    echo "# $trials kills (seed $seed): $nold left main.cf old, $nnew new, $bad torn or lost; $nfail failed edits" >&3
+    echo "#   $nrand kills at random delays 0..${max}us, $((trials - nrand)) by strace on entry to a syscall" >&3
+    echo "#   old main.cf with: no tmp $tnone, the earlier leftover untouched $tleft, an empty locked tmp $tempty, a partial tmp $tpart, a complete tmp $tfull ($rfull of these at random delays)" >&3
+    for spec in "${specs[@]}"; do
+        echo "#   strace kill on entry to $spec: ${at_old[$spec]:-0} old, ${at_new[$spec]:-0} new" >&3
+    done
+    echo "#   $nover edits started over a leftover main.cf.tmp ($nhard of them a hard link to main.cf); $nok ran to the end (exit 0, main.cf new)" >&3
     [ "$bad" = 0 ]
+    [ "$nfail" = 0 ]
     [ "$nold" -gt 0 ]
     [ "$nnew" -gt 0 ]
-    # A leftover temporary file is only postconf's lock file: the next
-    # edit, by pfm-lock or by postconf, reuses or replaces it.
+    [ "$trials" -lt 9 ] || [ "$nhard" -gt 0 ]
+    # Every strace kill at the rename left the old file and a complete
+    # tmp file; every kill after it left the new one.
+    [ "${at_new['/^rename(at2?)?$']:-0}" = 0 ]
+    [ "${at_old['fsync:when=2']:-0}" = 0 ]
+    [ "$trials" -lt 8 ] || [ "${at_old['/^rename(at2?)?$']:-0}" -gt 0 ]
+    [ "$(stat -c %a "$D/main.cf")" = 600 ]
+    # The next edit succeeds, by pfm-lock or by postconf, over a tmp
+    # file that is a hard link to main.cf: main.cf is not truncated.
     cp "$BATS_TEST_TMPDIR/old" "$D/main.cf"
+    rm -f "$D/main.cf.tmp"
+    ln "$D/main.cf" "$D/main.cf.tmp"
+    "$LOCK" -c "$D" -e 'myhostname = changed.example' 'zz_new = added'
+    cmp "$D/main.cf" "$BATS_TEST_TMPDIR/new"
+    [ ! -e "$D/main.cf.tmp" ]
+    cp "$BATS_TEST_TMPDIR/old" "$D/main.cf"
+    ln "$D/main.cf" "$D/main.cf.tmp"
     "$POSTCONF" -c "$D" -e 'myhostname = changed.example' 'zz_new = added'
     cmp "$D/main.cf" "$BATS_TEST_TMPDIR/new"
     [ ! -e "$D/main.cf.tmp" ]

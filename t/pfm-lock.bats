@@ -20,6 +20,7 @@ setup() {
 
 # teardown - no lock holder outlives its test, even a failed one
 teardown() {
+    [ -z "${stopped:-}" ] || kill -KILL $stopped 2>/dev/null
     [ -z "${holder:-}" ] || kill "$holder" 2>/dev/null
     [ ! -f "${D:-}/child" ] || kill "$(cat "$D/child")" 2>/dev/null
     return 0
@@ -217,13 +218,113 @@ as_nobody() {
     [ "$(cat "$D/main.cf")" = 'a = 2' ]
 }
 
-@test "a symlink at main.cf.tmp is not followed" {
+# mkodd KIND PATH - make a file that is not a regular file
+mkodd() {
+    case $1 in
+    fifo) mkfifo -m 600 "$2" ;;
+    dir) mkdir -m 700 "$2" ;;
+    chardev) mknod -m 600 "$2" c 1 3 ;;
+    socket)
+        perl -MSocket -e 'my $s; socket($s, PF_UNIX, SOCK_STREAM, 0) &&
+            bind($s, pack_sockaddr_un($ARGV[0])) or die "$!\n"' "$2" &&
+            chmod 600 "$2"
+        ;;
+    symlink) ln -s "$BATS_TEST_TMPDIR/target" "$2" ;;
+    esac
+}
+
+@test "an unsafe leftover main.cf.tmp is removed, never written through, and the edit succeeds" {
+    pfm_require_root
+    pfm_require timeout mknod perl
+    local state o=$BATS_TEST_TMPDIR/other t=$BATS_TEST_TMPDIR/target
+    for state in hardlink-main.cf hardlink-other-0600 hardlink-other-0640 \
+        nonempty-0600 empty-0644 nonempty-0644 owner-nobody fifo socket \
+        chardev symlink-dangling symlink-empty-0600 symlink-other; do
+        rm -f -- "$D/main.cf.tmp" "$o" "$t"
+        # main.cf 0600 (kept by pfm-lock): a hard link to it has the
+        # mode of a fresh temporary file.
+        mkcf 'a = 1\nb = 2\n'
+        chmod 600 "$D/main.cf"
+        printf 'other\n' >"$o"
+        chmod 600 "$o"
+        case $state in
+        hardlink-main.cf) ln "$D/main.cf" "$D/main.cf.tmp" ;;
+        hardlink-other-0600) ln "$o" "$D/main.cf.tmp" ;;
+        hardlink-other-0640) chmod 640 "$o"; ln "$o" "$D/main.cf.tmp" ;;
+        nonempty-0600) printf 'x = 1\n' >"$D/main.cf.tmp"; chmod 600 "$D/main.cf.tmp" ;;
+        empty-0644) : >"$D/main.cf.tmp"; chmod 644 "$D/main.cf.tmp" ;;
+        nonempty-0644) printf 'x = 1\n' >"$D/main.cf.tmp"; chmod 644 "$D/main.cf.tmp" ;;
+        owner-nobody) : >"$D/main.cf.tmp"; chmod 600 "$D/main.cf.tmp"; chown nobody "$D/main.cf.tmp" ;;
+        symlink-dangling) mkodd symlink "$D/main.cf.tmp" ;;
+        symlink-empty-0600) : >"$t"; chmod 600 "$t"; mkodd symlink "$D/main.cf.tmp" ;;
+        symlink-other) cp -p "$o" "$t"; mkodd symlink "$D/main.cf.tmp" ;;
+        *) mkodd "$state" "$D/main.cf.tmp" ;;
+        esac
+        cp -p "$o" "$BATS_TEST_TMPDIR/other.before"
+        [ ! -e "$t" ] || cp -p "$t" "$BATS_TEST_TMPDIR/target.before"
+        run timeout 10 "$LOCK" -c "$D" -e 'a = new'
+        [ "$status" = 0 ] || { echo "$state: exit $status: $output"; false; }
+        [ "$output" = "" ] || { echo "$state: $output"; false; }
+        [ "$(cat "$D/main.cf")" = "$(printf 'a = new\nb = 2')" ] ||
+            { echo "$state: main.cf:"; cat "$D/main.cf"; false; }
+        [ "$(stat -c '%a %h %F %U' "$D/main.cf")" = '600 1 regular file root' ] ||
+            { echo "$state: $(stat -c '%a %h %F %U' "$D/main.cf")"; false; }
+        [ ! -e "$D/main.cf.tmp" ] && [ ! -L "$D/main.cf.tmp" ] ||
+            { echo "$state: main.cf.tmp left"; false; }
+        # The other file: same bytes, mode, and no second name.
+        cmp "$o" "$BATS_TEST_TMPDIR/other.before"
+        [ "$(stat -c '%a %h' "$o")" = "$(stat -c '%a' "$BATS_TEST_TMPDIR/other.before") 1" ] ||
+            { echo "$state: other: $(stat -c '%a %h' "$o")"; false; }
+        case $state in
+        symlink-dangling) [ ! -e "$t" ] ;;
+        symlink-*)
+            cmp "$t" "$BATS_TEST_TMPDIR/target.before"
+            [ "$(stat -c %a "$t")" = "$(stat -c %a "$BATS_TEST_TMPDIR/target.before")" ]
+            ;;
+        esac
+    done
+}
+
+@test "a directory at main.cf.tmp fails with postconf's text and changes nothing" {
     mkcf 'a = 1\n'
-    ln -s "$BATS_TEST_TMPDIR/elsewhere" "$D/main.cf.tmp"
-    run -1 "$LOCK" -c "$D" -e a=2
-    [ "$output" = "pfm-lock: fatal: open $D/main.cf.tmp: Too many levels of symbolic links" ]
-    [ ! -e "$BATS_TEST_TMPDIR/elsewhere" ]
+    mkdir -m 700 "$D/main.cf.tmp"
+    touch "$D/main.cf.tmp/keep"
+    run -1 timeout 10 "$LOCK" -c "$D" -e a=2
+    [ "$output" = "pfm-lock: fatal: open $D/main.cf.tmp: Is a directory" ]
     cmp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
+    [ -f "$D/main.cf.tmp/keep" ]
+    [ "$(stat -c %a "$D/main.cf.tmp")" = 700 ]
+}
+
+@test "a main.cf.tmp replaced while locked fails the edit and is not installed" {
+    pfm_require strace timeout
+    mkcf 'a = 1\n'
+    # strace stops pfm-lock just after it fsyncs its file; meanwhile a
+    # writer that breaks the protocol puts another file at the name.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        strace -o "$BATS_TEST_TMPDIR/tr" -qq -e trace=fsync \
+        -e inject=fsync:signal=STOP:when=1 \
+        "$LOCK" -c "$D" -e a=2 2>"$BATS_TEST_TMPDIR/err" &
+    holder=$!
+    local i=0
+    until grep -q 'stopped by SIGSTOP' "$BATS_TEST_TMPDIR/tr" 2>/dev/null; do
+        [ "$i" -lt 300 ] || false
+        sleep 0.05
+        i=$((i + 1))
+    done
+    # The traced pfm-lock, strace's only child.
+    stopped=$(cat "/proc/$holder/task/$holder/children")
+    mv "$D/main.cf.tmp" "$BATS_TEST_TMPDIR/aside"
+    printf 'intruder\n' >"$D/main.cf.tmp"
+    kill -CONT $stopped
+    local rc=0
+    wait "$holder" || rc=$?
+    holder= stopped=
+    [ "$rc" = 1 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/err")" = "pfm-lock: fatal: $D/main.cf.tmp was removed or replaced while locked; $D/main.cf is unchanged" ]
+    cmp "$D/main.cf" "$BATS_TEST_TMPDIR/before"
+    # The other writer's file is not removed either.
+    [ "$(cat "$D/main.cf.tmp")" = intruder ]
 }
 
 @test "a hard link to main.cf keeps the old content, as with postconf" {
@@ -340,6 +441,69 @@ release_lock() {
     # The lock died with its holder: no stale lock to clean up.
     run -0 "$LOCK" -l "$D/lk" -w 0 echo free
     [ "$output" = free ]
+}
+
+@test "-l refuses a lock file that is not a regular file, and never blocks on it" {
+    pfm_require_root
+    pfm_require timeout mknod perl
+    local kind what p t0
+    printf 'x\n' >"$BATS_TEST_TMPDIR/target"
+    for kind in fifo dir chardev socket symlink; do
+        p=$D/lk-$kind
+        mkodd "$kind" "$p"
+        case $kind in
+        fifo) what=FIFO ;;
+        dir) what=directory ;;
+        chardev) what='character device' ;;
+        socket) what=socket ;;
+        symlink) what='symbolic link' ;;
+        esac
+        # With -w 1, and without -w (a FIFO used to block the open
+        # forever, before the timer started).
+        for w in '-w 1' '-w 0' ''; do
+            t0=$SECONDS
+            # shellcheck disable=SC2086
+            run timeout 10 "$LOCK" -l "$p" $w echo ran
+            [ "$status" = 1 ] || { echo "$kind $w: exit $status: $output"; false; }
+            [ "$output" = "pfm-lock: fatal: $p: is a $what; a lock file must be a regular file" ] ||
+                { echo "$kind $w: $output"; false; }
+            [ $((SECONDS - t0)) -lt 5 ]
+        done
+        [ "$(stat -c %F "$p")" != 'regular file' ]
+    done
+    [ "$(cat "$BATS_TEST_TMPDIR/target")" = x ]
+}
+
+@test "messages show each non-printable byte of a path or command as '?', as Postfix does" {
+    # ESC [31m (a terminal colour), a UTF-8 e-acute and a 0xff byte.
+    local bad show
+    bad=$(printf 'x\033[31m\303\251\377y')
+    show='x?[31m???y'
+    run -1 "$LOCK" -c "$D/$bad" -e a=1
+    [ "$output" = "pfm-lock: fatal: open $D/$show/main.cf.tmp: No such file or directory" ]
+    mkdir "$D/$bad"
+    run -1 "$LOCK" -c "$D/$bad" -e a=1
+    [ "$output" = "pfm-lock: fatal: open $D/$show/main.cf for reading: No such file or directory" ]
+    printf 'a = 1\na = 2\n' >"$D/$bad/main.cf"
+    run -0 "$LOCK" -c "$D/$bad" -e a=3
+    [ "$output" = "pfm-lock: warning: $D/$show/main.cf: multiple entries for \"a\"" ]
+    mkdir "$D/$bad/main.cf.tmp"
+    run -1 "$LOCK" -c "$D/$bad" -e a=1
+    [ "$output" = "pfm-lock: fatal: open $D/$show/main.cf.tmp: Is a directory" ]
+    run -1 "$LOCK" -l "$D/nodir/$bad" true
+    [ "$output" = "pfm-lock: fatal: open $D/nodir/$show: No such file or directory" ]
+    run -1 "$LOCK" -l "$D/$bad" true
+    [ "$output" = "pfm-lock: fatal: $D/$show: is a directory; a lock file must be a regular file" ]
+    run -127 "$LOCK" -l "$D/lk" "$bad"
+    [ "$output" = "pfm-lock: fatal: execute $show: No such file or directory" ]
+    hold_lock "$D/$bad.lk"
+    run -1 "$LOCK" -l "$D/$bad.lk" -w 0 true
+    [ "$output" = "pfm-lock: fatal: timed out after 0 seconds waiting for lock $D/$show.lk" ]
+    release_lock
+    run -1 "$LOCK" -l "$D/lk" -w "1$bad" true
+    [ "$output" = "pfm-lock: fatal: bad -w value: \"1$show\" (expected seconds)" ]
+    run -1 "$LOCK" "-$(printf '\033')"
+    [ "${lines[0]}" = "pfm-lock: warning: invalid option -- '?'" ]
 }
 
 @test "-l: the command's children inherit the lock" {

@@ -178,12 +178,12 @@ same() {
 
 @test "deliberate differences (pfm-parsecf(8) COMPATIBILITY)" {
     pfm_require "$POSTCONF"
-    # master.cf is not read: the build host's service parameters are
-    # known even with an empty master.cf.
+    # The build host's master.cf services are not built in: with an
+    # empty master.cf their parameters are unknown (t/build.bats).
     mkconf "$T/m" ''
     run "$PARSECF" -c "$T/m" -h relay_destination_concurrency_limit
     [ "$status" -eq 0 ]
-    [ "$output" = '$default_destination_concurrency_limit' ]
+    [ "$output" = 'pfm-parsecf: warning: relay_destination_concurrency_limit: unknown parameter' ]
     # process_id is the helper's own.
     run "$PARSECF" -c "$T/m" -h process_id
     [ "$status" -eq 0 ]
@@ -206,6 +206,19 @@ same() {
     [ "$r" -ge 128 ]
     run "$PARSECF" -c "$T/r" -n
     [ "$status" -eq 1 ]
+    [[ "${lines[0]}" == 'pfm-parsecf: warning: unreasonable macro call nesting: '* ]]
+    [ "${lines[${#lines[@]}-1]}" = 'pfm-parsecf: fatal: macro processing error' ]
+    # Relational forms nested 1000 deep: postconf has no limit there,
+    # pfm-parsecf stops at 1000 nested texts.
+    mkconf "$T/n" "relayhost = $(deep r 999)\n"
+    run -0 "$POSTCONF" -c "$T/n" -xh relayhost
+    [ "$output" = "" ]
+    run -0 "$PARSECF" -c "$T/n" -xh relayhost
+    [ "$output" = "" ]
+    mkconf "$T/n" "relayhost = $(deep r 1000)\n"
+    run -0 "$POSTCONF" -c "$T/n" -xh relayhost
+    [ "$output" = "" ]
+    run -1 "$PARSECF" -c "$T/n" -xh relayhost
     [[ "${lines[0]}" == 'pfm-parsecf: warning: unreasonable macro call nesting: '* ]]
     [ "${lines[${#lines[@]}-1]}" = 'pfm-parsecf: fatal: macro processing error' ]
 }
@@ -365,7 +378,9 @@ same() {
     mkconf "$T/q" 'relayhost = x$\n'
     run "$PARSECF" -c "$T/q" -N postmulti -T
     [ "$status" -eq 1 ]
-    [ "$output" = "postmulti: fatal: macro processing error" ]
+    [ "${lines[0]}" = 'postmulti: warning: empty macro name: "x$"' ]
+    [ "${lines[1]}" = "postmulti: fatal: dictionary mail_dict: macro processing error" ]
+    [ "${#lines[@]}" -eq 2 ]
     mkconf "$T/u" 'multi_instance_wrapper = a\vb\n'
     run "$PARSECF" -c "$T/u" -T multi_instance_wrapper
     [ "$status" -eq 1 ]
@@ -384,4 +399,279 @@ same() {
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 1001 ]
     [[ "${lines[1000]}" == *"=postfix-999"* ]]
+}
+
+# --- bounded time and memory (issue 14, defect 7) ---
+
+# deep FORM N - a relayhost value nested N deep (printed on stdout)
+deep() {
+    awk -v f="$1" -v n="$2" 'BEGIN {
+        if (f == "q") { o = "${a?"; m = "x"; c = "}" }
+        else if (f == "c") { o = "${a:"; m = "x"; c = "}" }
+        else if (f == "b") { o = "${a?{"; m = "x"; c = "}}" }
+        else if (f == "r") { o = "${{"; m = "x"; c = "} == {y}}" }
+        else if (f == "t") { o = "${{x} == {x} ? {"; m = "x"; c = "}}" }
+        else if (f == "p") { o = "$("; m = "a"; c = ")" }
+        else if (f == "l") { o = "$a"; m = ""; c = "" }
+        for (i = 0; i < n; i++) printf "%s", o
+        printf "%s", m
+        for (i = 0; i < n; i++) printf "%s", c
+        print ""
+    }'
+}
+
+# same_all - every "DIR ARGS..." line of $T/runs: same as postconf.
+# postconf sleeps a second before a fatal exit: run them all at once.
+same_all() {
+    mkdir -p "$T/out"
+    awk '{ print NR, $0 }' "$T/runs" > "$T/runs.n"
+    xargs -P 64 -L 1 sh -c 'o=$1/$2; d=$3; shift 3; r=0
+        "$0" -c "$d" "$@" > "$o.o1" 2> "$o.e1" || r=$?; echo "$r" > "$o.r1"' \
+        "$POSTCONF" "$T/out" < "$T/runs.n"
+    local n d args r2 o fails=0
+    while read -r n d args; do
+        o=$T/out/$n r2=0
+        # shellcheck disable=SC2086 # args is a list of words
+        "$PARSECF" -c "$d" $args > "$o.o2" 2> "$o.e2" || r2=$?
+        if [ "$(cat "$o.r1")" != "$r2" ] || ! cmp -s "$o.o1" "$o.o2" ||
+            ! cmp -s <(sed 's/^[^ ]*postconf: /PROG: /' "$o.e1" | sort) \
+                <(sed 's/^pfm-parsecf: /PROG: /' "$o.e2" | sort); then
+            fails=$((fails + 1))
+            echo "differs: $d $args (rc $(cat "$o.r1") vs $r2)"
+            diff "$o.e1" "$o.e2" | cut -c1-200 | head -5
+        fi
+    done < "$T/runs.n"
+    [ "$fails" -eq 0 ]
+}
+
+@test "macro nesting errors match postconf at modest depths, for every form" {
+    pfm_require "$POSTCONF"
+    local f n v i=0 n101 depths='2 99 100 101 102 150'
+    # Under valgrind each run costs half a second: the limit only.
+    [ -z "${PFM_VALGRIND:-}" ] || depths='100 101'
+    : > "$T/runs"
+    for f in q c b r t p; do
+        for n in $depths; do
+            mkconf "$T/$f$n" "a = 1\nrelayhost = $(deep "$f" "$n")\n"
+            printf '%s -xh relayhost\n%s -n\n' "$T/$f$n" "$T/$f$n" >> "$T/runs"
+        done
+    done
+    # After the limit, later pieces of the same expansion warn again
+    # only while the level stays raised, as in postconf.
+    n101=$(deep q 101)
+    for v in 'relayhost = $aa t1\naa = x $relayhost $relayhost t2\n' \
+        'relayhost = $aa t1 $aa\naa = $relayhost t2 ${relayhost}\n' \
+        'relayhost = $aa t1\naa = x ${relayhost} t2\n' \
+        "a = 1\nrelayhost = \${a?{$n101}} tail \$a z\n" \
+        "a = 1\nrelayhost = \${{$n101} == {x}?{t}:{f}} tail \${a} \$a\n" \
+        "a = 1\nrelayhost = $(deep c 102) \$a\n"; do
+        i=$((i + 1))
+        mkconf "$T/k$i" "$v"
+        printf '%s -xh relayhost\n' "$T/k$i" >> "$T/runs"
+    done
+    same_all
+}
+
+@test "nesting 100,000 deep costs linear memory and a bounded stack, in every form" {
+    local f v lim=
+    # The limits would stop a quadratic or deeply recursive walker;
+    # sanitizers and valgrind need more address space than that.
+    [ -n "${ASAN_OPTIONS:-}${PFM_VALGRIND:-}" ] || lim='ulimit -v 200000; ulimit -s 1024;'
+    for f in q c b r t p l; do
+        mkconf "$T/$f" "a = 1\nrelayhost = $(deep "$f" 100000)\n"
+    done
+    # A chain of 20,000 parameters, and one whose expansion doubles
+    # at each of 60 steps.
+    awk 'BEGIN { print "relayhost = $p0"; for (i = 0; i < 20000; i++) printf "p%d = $p%d\n", i, i + 1 }' > "$T/h.cf"
+    mkconf "$T/h" "$(cat "$T/h.cf")\n"
+    awk 'BEGIN { print "relayhost = $p0"; for (i = 0; i < 60; i++) printf "p%d = $p%d$p%d\n", i, i + 1, i + 1; print "p60 = x" }' > "$T/x.cf"
+    mkconf "$T/x" "$(cat "$T/x.cf")\n"
+    local forms='q c b r t p l h x'
+    [ -z "${PFM_VALGRIND:-}" ] || forms='q r h x'
+    for f in $forms; do
+        run -0 sh -c "$lim \"\$1\" -c \"\$2\" -xh relayhost >/dev/null 2>\"\$2/err\"; echo \$?" sh "$PARSECF" "$T/$f"
+        case $f in
+        c | l) [ "$output" = 0 ] ;;
+        *) [ "$output" = 1 ]
+           [ "$(tail -n 1 "$T/$f/err")" = "pfm-parsecf: fatal: macro processing error" ] ;;
+        esac
+    done
+    grep -q '^pfm-parsecf: warning: unreasonable macro call nesting: ' "$T/q/err"
+    grep -q '^pfm-parsecf: warning: unreasonable macro call nesting: ' "$T/r/err"
+    [ "$(head -n 1 "$T/x/err")" = "pfm-parsecf: warning: $T/x/main.cf: macro expansion too large" ]
+    # In batch mode such secondaries are bad, the healthy one is listed.
+    mkconf "$T/ok" ''
+    mkconf "$T/p" "multi_instance_directories = $T/q $T/r $T/h $T/x $T/ok\n"
+    run -0 sh -c "$lim \"\$1\" -c \"\$2\" -N postmulti -T" sh "$PARSECF" "$T/p"
+    local tab=$'\t' e=$'\t=\t=\t=\t=\t=\t=\t=\t='
+    [ "${lines[1]}" = "I${tab}=bad${tab}=$T/q${e}${tab}=macro processing error" ]
+    [ "${lines[2]}" = "I${tab}=bad${tab}=$T/r${e}${tab}=macro processing error" ]
+    [ "${lines[3]}" = "I${tab}=bad${tab}=$T/h${e}${tab}=macro processing error" ]
+    [ "${lines[4]}" = "I${tab}=bad${tab}=$T/x${e}${tab}=macro processing error" ]
+    [[ "${lines[5]}" == "I${tab}=ok${tab}=$T/ok${tab}"* ]]
+    [ "${#lines[@]}" -eq 6 ]
+    # A primary with such a value fails as postmulti does.
+    run -1 sh -c "$lim \"\$1\" -c \"\$2\" -N postmulti -T" sh "$PARSECF" "$T/q"
+    [ "${lines[${#lines[@]}-1]}" = "postmulti: fatal: dictionary mail_dict: macro processing error" ]
+}
+
+# --- the primary as postmulti reads it (issue 14, defects 3 and 6) ---
+
+@test "-T: the primary's directory is the one read, not its config_directory" {
+    local tab=$'\t' d
+    for d in /tmp/elsewhere /etc/postfix/ '$queue_directory'; do
+        mkconf "$T/p" "config_directory = $d\ndata_directory = \$config_directory/d\n"
+        run -0 --separate-stderr "$PARSECF" -c "$T/p" -T
+        [ "$stderr" = "" ]
+        # The directory, then config_directory: both the one read;
+        # other values still see main.cf's config_directory.
+        [[ "${lines[0]}" == "I${tab}=ok${tab}=$T/p${tab}=$T/p${tab}="*"${tab}=${d/\$queue_directory//var/spool/postfix}/d${tab}"* ]]
+    done
+    # Through MAIL_CONFIG too.
+    MAIL_CONFIG=$T/p run -0 --separate-stderr "$PARSECF" -T
+    [[ "${lines[0]}" == "I${tab}=ok${tab}=$T/p${tab}=$T/p${tab}"* ]]
+}
+
+@test "staged postmulti -x and -l use the directory read, not config_directory" {
+    [ -x "$PFM_SBIN/postmulti" ] || pfm_skip "no staged postmulti"
+    mkconf "$T/p" 'config_directory = /tmp/elsewhere/\n'
+    PFM_SYSLOG=no run -0 --separate-stderr "$PFM_SBIN/postmulti" -c "$T/p" \
+        -x sh -c 'printf "%s\n" "$MAIL_CONFIG" "$config_directory"'
+    [ "${lines[0]}" = "$T/p" ]
+    [ "${lines[1]}" = "$T/p" ]
+    [ "${#lines[@]}" -eq 2 ]
+    PFM_SYSLOG=no run -0 --separate-stderr "$PFM_SBIN/postmulti" -c "$T/p" -l
+    [ "$output" = "-               -               y         $T/p" ]
+}
+
+# pm_cases - one main.cf per line ('|' separates lines): start-up checks
+pm_cases() {
+    cat <<'EOF2'
+default_process_limit = abc
+default_process_limit = 0
+default_process_limit = 0x10
+default_process_limit = 2147483648
+default_process_limit = +5
+line_length_limit = 1
+lmdb_map_size = 2147483648
+lmdb_map_size = 9223372036854775808
+message_size_limit = 10k
+daemon_timeout = 5q
+daemon_timeout = 0
+daemon_timeout = d
+daemon_timeout = -1
+daemon_timeout = 5 s
+daemon_timeout = 5sx
+daemon_timeout = 3000w
+in_flow_delay = 1w
+soft_bounce = true
+soft_bounce = YES
+multi_instance_enable = maybe
+setgid_group =
+setgid_group = nosuchgroup
+setgid_group = root
+setgid_group = postfix
+mail_owner = nosuchuser
+mail_owner = root
+mail_owner = nobody
+default_privs = root
+mail_owner = nobody|default_privs = daemon
+default_verp_delimiters = +
+default_verp_delimiters = +=x
+default_verp_delimiters = x=
+verp_delimiter_filter = +
+myhostname = bad..host
+myhostname = -a.b
+myhostname = a.b.
+myhostname = 1.2.3.4
+myhostname = a_b.c
+mydomain = 0
+maillog_file = /tmp/x
+maillog_file = /varx
+maillog_file = /tmp/x|maillog_file_prefixes = /var , /tmp
+syslog_facility = LOCAL0
+syslog_facility = local7
+inet_protocols = IPv4
+inet_protocols = all ipv4
+mynetworks_style = HOST
+mynetworks_style = host subnet
+compatibility_level = 3.x
+compatibility_level = ${x
+mail_name = ${x
+relayhost = ${x
+smtpd_banner = ${x
+queue_directory =
+mail_version =
+default_process_limit = $nosuch
+EOF2
+}
+
+@test "-T checks the primary as real postmulti does at start-up" {
+    pfm_require_root
+    pfm_require unshare script "$POSTMULTI_REAL"
+    local i=0 line
+    mkdir "$T/c"
+    while IFS= read -r line; do
+        i=$((i + 1))
+        mkdir "$T/c/$i"
+        printf '%s\n' "$line" | tr '|' '\n' > "$T/c/$i/main.cf"
+        : > "$T/c/$i/master.cf"
+        printf '%s\n' "$T/c/$i"
+    done < <(pm_cases | awk -v s="${PFM_VALGRIND:+3}" '!s || NR % s == 1') > "$T/dirs"
+    pfm_backdate "$T"/c/*/*.cf
+    # (Under valgrind, every third case.)
+    # Real postmulti reads only /etc/postfix: bind each case there in
+    # a private mount namespace; it sleeps a second before a fatal
+    # exit, so all cases run at once.
+    xargs -P 64 -I{} unshare -m --propagation private sh -c '
+        mount --bind "$1" /etc/postfix || exit 1
+        script -qec "$2 -l" /dev/null > "$1/real" 2>&1
+        echo $? > "$1/rc1"' sh {} "$POSTMULTI_REAL" < "$T/dirs"
+    xargs -P 4 -I{} sh -c 'r=0; "$1" -c "$2" -N postmulti -T > /dev/null \
+        2> "$2/pfm" || r=$?; echo "$r" > "$2/rc2"' sh "$PARSECF" {} < "$T/dirs"
+    local d fails=0 a b r2
+    while IFS= read -r d; do
+        r2=$(cat "$d/rc2")
+        a=$(tr -d '\r' < "$d/real" | grep -a '^postmulti: ' | sed "s|/etc/postfix/main.cf|MAIN|")
+        # Under valgrind, the C library's own "possibly lost" blocks
+        # (NSS modules) are reported at exit; errors still exit 99.
+        b=$(grep -v '^==[0-9]*==' "$d/pfm" | sed "s|$d/main.cf|MAIN|")
+        if [ "$a" != "$b" ] || [ "$(cat "$d/rc1")" != "$r2" ]; then
+            fails=$((fails + 1))
+            echo "case $(tr '\n' '|' < "$d/main.cf"): rc $(cat "$d/rc1") vs $r2"
+            echo "  real: $a"
+            echo "  pfm:  $b"
+        fi
+    done < "$T/dirs"
+    [ "$fails" -eq 0 ]
+    # The issue's cases, pinned.
+    mkconf "$T/q" 'daemon_timeout = 5q\n'
+    run -1 "$PARSECF" -c "$T/q" -N postmulti -T
+    [ "$output" = "postmulti: fatal: parameter daemon_timeout: bad time value or unit: 5q" ]
+    mkconf "$T/q" 'setgid_group =\n'
+    run -1 "$PARSECF" -c "$T/q" -N postmulti -T
+    [ "$output" = "postmulti: fatal: bad string length 0 < 1: setgid_group = " ]
+    mkconf "$T/q" 'smtpd_banner = ${x\n'
+    run -0 "$PARSECF" -c "$T/q" -N postmulti -T
+}
+
+@test "-T start-up checks that differ from postmulti (pfm-parsecf(8) COMPATIBILITY)" {
+    # Run-time host defaults (hostdefaults.c) make these two the same
+    # as postmulti: inet_interfaces is looked up, and mydomain is
+    # derived from myhostname.
+    mkconf "$T/q" 'inet_interfaces = no.such.host.invalid\n'
+    run -1 "$PARSECF" -c "$T/q" -N postmulti -T
+    [ "$output" = "postmulti: fatal: config variable inet_interfaces: host not found: no.such.host.invalid" ]
+    mkconf "$T/q" 'myhostname = a.1\n'
+    run -1 "$PARSECF" -c "$T/q" -N postmulti -T
+    [ "${lines[1]}" = "postmulti: fatal: file $T/q/main.cf: parameter mydomain: bad parameter value: 1" ]
+    # postmulti warns about the primary's syntax; batch mode does not.
+    mkconf "$T/q" 'soft_bounce = no\nsoft_bounce = yes\n'
+    run -0 --separate-stderr "$PARSECF" -c "$T/q" -N postmulti -T
+    [ "$stderr" = "" ]
+    # Secondaries are still read as postconf reads them.
+    mkconf "$T/s" 'smtpd_banner = ${x\n'
+    mkconf "$T/p" "multi_instance_directories = $T/s\n"
+    run -0 "$PARSECF" -c "$T/p" -N postmulti -T
+    [[ "${lines[1]}" == *"=macro processing error" ]]
 }

@@ -315,3 +315,50 @@ postfix/postfix-script: stopping the Postfix mail system" ]
     [ "$pfm" = "start=0 status=1 reload=0 flush=0 stop=0 status=1 flush=69 stop=1 " ]
     run -1 wr_pid p
 }
+
+@test "bytes >= 0x80 in names and groups: every instance driven, in order, in LANG=C and UTF-8" {
+    wr_ns
+    wr_set "multi_instance_group = gr"$'\303\251' /etc/postfix-a/main.cf
+    wr_set "multi_instance_name = postfix-b"$'\351' /etc/postfix-b/main.cf
+    local loc
+    for loc in C C.UTF-8; do
+        LANG=$loc LC_ALL=$loc run -1 wr_postfix status
+        run wr_log
+        [ "$output" = "/etc/postfix -- status
+/etc/postfix-a -- status
+/etc/postfix-b -- status
+/etc/postfix-c -- status" ]
+        LANG=$loc LC_ALL=$loc run -0 wr_postfix quick-stop
+        run wr_log
+        [ "$output" = "/etc/postfix-c -- quick-stop
+/etc/postfix-a -- quick-stop
+/etc/postfix -- quick-stop" ]
+    done
+}
+
+@test "an instance directory with bytes >= 0x80 gets MAIL_CONFIG unchanged (yash: skipped with a warning)" {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR
+    sb_shim "$T/bin" "$T/log"
+    SB_EXTRA="command_directory = $T/bin"
+    local id=$'e\351'
+    sb_tree "$T/sb" "a:postfix-a::yes" "$id:postfix-e::yes"
+    local loc
+    for loc in C C.UTF-8; do
+        rm -f "$T/log"
+        run env -i PFM_SYSLOG=no LANG=$loc LC_ALL=$loc config_directory="$T/sb/p/cf" \
+            command_directory="$T/bin" daemon_directory=/usr/lib/postfix/sbin \
+            "$PFM_LIBEXEC/postfix-wrapper" set-permissions
+        if head -n 1 "$PFM_LIBEXEC/postfix-wrapper" | grep -q yash; then
+            [ "$status" -eq 1 ]
+            [ "$output" = "postfix-wrapper: warning: skipped instance $T/sb/e\\0351/cf: this shell cannot pass its values in this locale" ]
+            [ "$(cat "$T/log")" = "$T/sb/p/cf -- set-permissions
+$T/sb/a/cf -- set-permissions" ]
+        else
+            [ "$status" -eq 0 ]
+            [ "$(cat "$T/log")" = "$T/sb/p/cf -- set-permissions
+$T/sb/a/cf -- set-permissions
+$T/sb/$id/cf -- set-permissions" ]
+        fi
+    done
+}

@@ -370,18 +370,20 @@ many() {
     [ "$output" = "postfix-150     g0              y         $T/i/150" ]
 }
 
-@test "EXTENSION without awk, secondaries are fatal and nothing is listed; one instance needs no awk" {
+@test "without awk: one clear fatal, nothing listed, nothing run (also with one instance)" {
     many 2
     # printf stays reachable: it is not a builtin in mksh and posh
     mkdir "$T/noawk"
     ln -s "$(type -P printf)" "$T/noawk/printf"
     PATH=$T/noawk run -1 PM -c "$T/p" -l
-    [ "${lines[${#lines[@]}-1]}" = "postmulti: fatal: cannot build the instance table: awk failed" ]
-    [[ "$output" != *postfix-1* ]]
+    [ "$output" = "postmulti: fatal: cannot find awk in PATH: awk is required" ]
+    PATH=$T/noawk run -1 PM -c "$T/p" -x "$(type -P touch)" "$T/ran"
+    [ "$output" = "postmulti: fatal: cannot find awk in PATH: awk is required" ]
+    [ ! -e "$T/ran" ]
     printf 'multi_instance_directories =\n' >>"$T/p/main.cf"
     pfm_backdate "$T/p/main.cf"
-    PATH=$T/noawk run -0 PM -c "$T/p" -l
-    [ "$output" = "-               -               y         $T/p" ]
+    PATH=$T/noawk run -1 PM -c "$T/p" -l
+    [ "$output" = "postmulti: fatal: cannot find awk in PATH: awk is required" ]
 }
 
 @test "EXTENSION 300 instances: skipped secondaries are reported first, then a late conflict is fatal" {
@@ -564,4 +566,402 @@ $T/p/cf -- stop" ]
         run kill -0 "$p"
         [ "$status" -ne 0 ]
     done
+}
+
+# ---- issue 14: hostile input, faults and limits
+
+# pm_is_yash - the staged scripts run under yash (which holds only text
+# that is valid in its locale: see COMPATIBILITY)
+pm_is_yash() {
+    case $(head -n 1 "$PFM_SBIN/postmulti") in
+    *yash*) return 0 ;;
+    esac
+    return 1
+}
+
+# hb_tree - the sandbox tree, with bytes >= 0x80 in names and groups:
+# a's group is UTF-8, b's is not valid UTF-8, c's name is UTF-8
+hb_tree() {
+    tree
+    printf 'multi_instance_group = gr\303\251\n' >>"$T/a/cf/main.cf"
+    printf 'multi_instance_group = \351t\351\n' >>"$T/b/cf/main.cf"
+    printf 'multi_instance_name = postfix-c\342\202\254\n' >>"$T/c/cf/main.cf"
+    pfm_backdate "$T"/?/cf/main.cf
+}
+
+@test "bytes >= 0x80 in names and groups pass unchanged through -l (padded by bytes) and -j, in LANG=C and UTF-8" {
+    hb_tree
+    local expect json loc
+    expect=$(LC_ALL=C; printf '%-15s %-15s %-10s%s\n' - - y "$T/p/cf" \
+        postfix-a $'gr\303\251' y "$T/a/cf" postfix-b $'\351t\351' n "$T/b/cf" \
+        $'postfix-c\342\202\254' - y "$T/c/cf")
+    json=$(printf '{"name": "%s","group": "%s","enabled": "%s","config_directory": "%s"}\n' \
+        - - y "$T/p/cf" postfix-a $'gr\303\251' y "$T/a/cf" postfix-b $'\351t\351' n "$T/b/cf" \
+        $'postfix-c\342\202\254' - y "$T/c/cf")
+    for loc in C C.UTF-8; do
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l
+        [ "$output" = "$expect" ]
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l -j
+        [ "$output" = "$json" ]
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l -R
+        [ "$output" = "$(printf '%s\n' "$expect" | tac)" ]
+        LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l -i "$T/c/cf"
+        [ "$output" = "${expect##*$'\n'}" ]
+    done
+    # The selectors match by bytes too (yash cannot hold them in C).
+    if ! pm_is_yash; then
+        run -0 PM -c "$T/p/cf" -l -g $'\351t\351'
+        [ "$output" = "$(printf '%s\n' "$expect" | sed -n 3p)" ]
+        run -0 PM -c "$T/p/cf" -l -i $'c\342\202\254'
+        [ "$output" = "${expect##*$'\n'}" ]
+    fi
+}
+
+@test "bytes >= 0x80 reach -x commands unchanged, or the instance is skipped with a warning where the shell cannot hold them" {
+    hb_tree
+    local show='printf "%s|%s|%s\n" "$multi_instance_name" "$multi_instance_group" "$MAIL_CONFIG" | od -An -c | tr -s " "'
+    local all i loc
+    all=("||$T/p/cf" "postfix-a|"$'gr\303\251'"|$T/a/cf" \
+        "postfix-b|"$'\351t\351'"|$T/b/cf" $'postfix-c\342\202\254'"||$T/c/cf")
+    for loc in C C.UTF-8; do
+        LANG=$loc LC_ALL=$loc run PM -c "$T/p/cf" -x sh -c "$show"
+        local want='' st=0
+        for i in 0 1 2 3; do
+            if pm_is_yash && { [ "$loc" = C ] && [ "$i" != 0 ] ||
+                [ "$i" = 2 ]; }; then
+                st=1
+                want="${want}postmulti: warning: skipped instance ${all[i]##*|}: this shell cannot pass its values in this locale"$'\n'
+            else
+                want="$want$(printf '%s\n' "${all[i]}" | od -An -c | tr -s ' ')"$'\n'
+            fi
+        done
+        [ "$status" -eq "$st" ]
+        [ "$output" = "${want%$'\n'}" ]
+    done
+}
+
+@test "a short table record does not keep the fields of the record before" {
+    tree
+    # A helper whose third instance record lost its last fields.
+    local L=$BATS_TEST_TMPDIR/libexec
+    mkdir -p "$L"
+    cp "$PFM_LIBEXEC"/* "$L/"
+    printf '#!/bin/sh\n"%s" "$@" | awk -F "\\t" -v OFS="\\t" '\''$1 == "I" && ++n == 3 { NF = 5 } { print }'\''\n' \
+        "$PFM_LIBEXEC/pfm-parsecf" >"$L/pfm-parsecf"
+    sed "s|^pfm_libexec=.*|pfm_libexec='$L'|" "$PFM_SBIN/postmulti" >"$L/postmulti"
+    chmod 755 "$L/postmulti" "$L/pfm-parsecf"
+    PFM_SYSLOG=no run -1 "$L/postmulti" -c "$T/p/cf" -l
+    [ "$output" = "postmulti: warning: Unexpected $T/b/cf/main.cf entry: multi_instance_enable = 
+-               -               y         $T/p/cf
+postfix-a       g1              y         $T/a/cf
+-               -               y         $T/c/cf" ]
+}
+
+@test "-j quotes a 100 KB value of double quotes in linear time" {
+    tree
+    local q
+    q=$(head -c 100000 /dev/zero | tr '\0' '"')
+    printf 'multi_instance_group = %s\n' "$q" >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    # cubic quoting took minutes; linear takes well under a second
+    run -0 timeout 30 env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -l -j -i "$T/c/cf"
+    [ "$output" = "{\"name\": \"-\",\"group\": \"${q//\"/\\\"}\",\"enabled\": \"y\",\"config_directory\": \"$T/c/cf\"}" ]
+}
+
+@test "messages go to syslog through the primary in use (postlog -c), the warnings of a run in one postlog" {
+    tree
+    local B=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$B"
+    printf '#!/bin/sh\n{ printf "ARGS %%s\\n" "$*"; cat; } >>"%s/postlog.log"\n' "$B" >"$B/postlog"
+    chmod 755 "$B/postlog"
+    printf 'command_directory = %s\n' "$B" >>"$T/p/cf/main.cf"
+    printf 'oops\n' >>"$T/a/cf/main.cf"
+    rm "$T/b/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf" "$T/a/cf/main.cf"
+    run -1 "$PFM_SBIN/postmulti" -c "$T/p/cf" -l -i nosuch
+    [ "${#lines[@]}" -eq 4 ]
+    run cat "$B/postlog.log"
+    [ "$output" = "ARGS -c $T/p/cf -t postmulti -p warning
+$T/a/cf/main.cf, line 8: missing '=' after attribute name: \"oops\"
+Failed to obtain all required $T/a/cf/main.cf parameters
+open $T/b/cf/main.cf: No such file or directory
+Failed to obtain all required $T/b/cf/main.cf parameters" ]
+    # A fatal error: one postlog, not waited for (it sleeps a second).
+    rm "$B/postlog.log"
+    printf 'multi_instance_directories = %s/c/cf\n' "$T" >>"$T/p/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf"
+    run -1 "$PFM_SBIN/postmulti" -c "$T/p/cf" -x -i nosuch true
+    local i
+    for i in $(seq 50); do [ -s "$B/postlog.log" ] && break; sleep 0.1; done
+    run cat "$B/postlog.log"
+    [ "$output" = "ARGS -c $T/p/cf -t postmulti -p fatal
+No matching instances" ]
+}
+
+# sig_run - SIGNAL TARGET: run -x over the tree with a command that
+# logs, handles SIGINT itself (exit 130) and waits; send SIGNAL to the
+# process group (TARGET=group, as a terminal does) or to postmulti
+# only, once the first instance runs; sets status and $T/runs
+sig_run() {
+    rm -f "$T/runs"
+    setsid env --default-signal=INT,TERM,HUP PFM_SYSLOG=no "$PFM_SBIN/postmulti" \
+        -c "$T/p/cf" -x sh -c 'echo "$MAIL_CONFIG" >>"$0"; trap "exit 130" INT; sleep 2 >/dev/null & wait' \
+        "$T/runs" </dev/null >/dev/null 2>&1 &
+    local pid=$! i
+    for i in $(seq 100); do [ -s "$T/runs" ] && break; sleep 0.05; done
+    sleep 0.2
+    if [ "$2" = group ]; then kill "-$1" -- "-$pid"; else kill "-$1" "$pid"; fi
+    status=0
+    wait "$pid" || status=$?
+}
+
+@test "SIGINT, SIGTERM and SIGHUP start no further instance, exit 128+signal" {
+    tree
+    sig_run INT group
+    [ "$status" -eq 130 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run INT self
+    [ "$status" -eq 130 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run TERM self
+    [ "$status" -eq 143 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run HUP self
+    [ "$status" -eq 129 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+}
+
+@test "a write error on -l or -j exits 1 with Postfix's message" {
+    tree
+    run -1 PM -c "$T/p/cf" -l '>/dev/full'
+    run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
+    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]
+    run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l -j >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
+    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]    # A listing larger than a pipe buffer: awk dies of SIGPIPE after
+    # cat gave up, and only cat's reason is told.
+    printf 'multi_instance_group = %s\n' "$(head -c 200000 /dev/zero | tr '\0' g)" >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
+    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]
+}
+
+@test "-c takes only an absolute path, as postfix -c" {
+    tree
+    local d
+    for d in '' rel/cf . "${T#/}/p/cf"; do
+        run -1 PM -c "$d" -l
+        [ "$output" = "postmulti: fatal: -c requires absolute pathname" ]
+    done
+    run -1 PM -l -c ''
+    [ "$output" = "postmulti: fatal: -c requires absolute pathname" ]
+    run -1 "$POSTFIX_REAL" -c rel status
+}
+
+@test "text from outside reaches messages with a ? for each non-printable byte, as in Postfix" {
+    tree
+    local esc=$'\e[31m' bad=$'a\tb\rc\177d\001e'
+    run -1 PM -c "$T/p/cf" -e "$esc"
+    [ "$output" = "postmulti: fatal: Invalid '-e' edit action '?[31m'. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
+    run -1 PM -c "$T/p/cf" -i - -x "$bad"
+    [ "$output" = "postmulti: fatal: execvp a?b?c?d?e: No such file or directory" ]
+    run -1 PM -c "$T/p/cf" -l "-$esc"
+    [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    run -1 PM -c "$T/p/cf" -l -i "$esc" -x true
+    [ "$output" = "postmulti: fatal: Specify exactly one of '-e', '-l', '-p', '-x'" ]
+    # a listed directory with control characters: shown with ?, skipped
+    printf 'multi_instance_directories = %s/a/cf %s/x\033]0;t\007/cf\n' "$T" "$T" >>"$T/p/cf/main.cf"
+    mkdir -p "$T/x"$'\e]0;t\a'/cf
+    cp "$T/c/cf/main.cf" "$T/x"$'\e]0;t\a'/cf/
+    pfm_backdate "$T/p/cf/main.cf"
+    run -1 PM -c "$T/p/cf" -l
+    [ "$output" = "postmulti: warning: $T/x?]0;t?/cf/main.cf: unsafe character in config_directory value
+postmulti: warning: Failed to obtain all required $T/x?]0;t?/cf/main.cf parameters
+-               -               y         $T/p/cf
+postfix-a       g1              y         $T/a/cf" ]
+    [[ "$output" != *$'\e'* ]]
+}
+
+@test "execvp failures read as in Postfix: empty command, missing or unusable #! interpreter" {
+    tree
+    run -1 PM -c "$T/p/cf" -i - -x ''
+    [ "$output" = "postmulti: fatal: execvp : No such file or directory" ]
+    printf '#!/nonexistent/interp\necho ran\n' >"$T/s1"
+    printf '#!  %s -x\necho ran\n' "$T/s1.txt" >"$T/s2"
+    : >"$T/s1.txt"
+    chmod 755 "$T/s1" "$T/s2"
+    run -1 PM -c "$T/p/cf" -i - -x "$T/s1"
+    [ "$output" = "postmulti: fatal: execvp $T/s1: No such file or directory" ]
+    run -1 PM -c "$T/p/cf" -i - -x "$T/s2"
+    [ "$output" = "postmulti: fatal: execvp $T/s2: Permission denied" ]
+    # no "#!": run by the shell, as execvp does
+    printf 'echo ran\n' >"$T/s3"
+    chmod 755 "$T/s3"
+    run -0 PM -c "$T/p/cf" -i - -x "$T/s3"
+    [ "$output" = ran ]
+}
+
+@test "a MAIL_CONFIG with control characters is shown with ?" {
+    need_ns
+    run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG=$'/etc/postfix\e[31m' "$PFM_SBIN/postmulti" -l
+    [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=/etc/postfix?[31m" ]
+}
+
+@test "messages show non-printable bytes as real postmulti does (valid UTF-8 kept only with smtputf8_enable)" {
+    need_ns
+    same -l -Z $'\033'
+    same -e $'\033[31m'
+    # COMPATIBILITY: getopt prints a bad option byte raw; pfm shows "?"
+    run -1 sb_ns "$POSTMULTI_REAL" -l -$'\033'
+    [ "${lines[0]}" = "postmulti: invalid option -- '"$'\033'"'" ]
+    run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l -$'\033'
+    [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    if pm_is_yash; then
+        # COMPATIBILITY: yash replaces an argument that is not valid text
+        # in its locale by an empty one, with its own warning.
+        run -1 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -e $'gr\351'
+        [ "${lines[${#lines[@]}-1]}" = "postmulti: fatal: Invalid '-e' edit action ''. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
+        return 0
+    fi
+    same -e $'gr\303\251\351\033x'
+    same -x $'\033[31m\351'
+    tree
+    # With compatibility_level 3.6 (the tree's), smtputf8_enable is yes.
+    run -1 PM -c "$T/p/cf" -e $'gr\303\251\351\033x'
+    [ "$output" = "postmulti: fatal: Invalid '-e' edit action 'gr"$'\303\251'"??x'. Specify 'create', 'destroy', 'import', 'deport', 'enable', 'disable', 'assign' or 'init'" ]
+}
+
+@test "COMPATIBILITY: an empty MAIL_CONFIG, and a secondary without master.cf" {
+    need_ns
+    run -1 sb_ns script -qec "env MAIL_CONFIG= $POSTMULTI_REAL -l" /dev/null
+    [ "${output%$'\r'}" = "postmulti: fatal: open /main.cf: No such file or directory" ]
+    run -1 sb_ns env PFM_SYSLOG=no MAIL_CONFIG= "$PFM_SBIN/postmulti" -l
+    [ "$output" = "postmulti: fatal: Non-default configuration directory: MAIL_CONFIG=" ]
+    sb_ns mv /etc/postfix-c/master.cf /etc/postfix-c/master.cf.away
+    run -0 sb_ns "$POSTMULTI_REAL" -l -i /etc/postfix-c
+    [ "${lines[0]}" = "/usr/sbin/postconf: warning: open /etc/postfix-c/master.cf: No such file or directory" ]
+    run -0 sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l -i /etc/postfix-c
+    sb_ns mv /etc/postfix-c/master.cf.away /etc/postfix-c/master.cf
+    [ "$output" = "-               -               y         /etc/postfix-c" ]
+}
+
+@test "real postmulti gives the same execvp failures" {
+    need_ns
+    same -x ''
+    same -i - -x ''
+    sb_ns sh -c 'printf "#!/nonexistent/interp\n" >/tmp/pfm-s1; chmod 755 /tmp/pfm-s1'
+    same -i - -x /tmp/pfm-s1
+}
+
+# fz_gen - N ROOT SEED: N secondaries under ROOT/i/K..., whose
+# directory names, instance names and groups hold random bytes (NUL,
+# control characters, CR, bytes >= 0x80, very long values), made by one
+# awk program run twice with the same seed (awk cannot mkdir: the first
+# pass lists the directories, the second writes the files); ROOT/p
+# lists them all, ROOT/clean those that Postfix accepts (no control
+# character, multi_instance_enable yes or no, in any case)
+fz_gen() {
+    local awk
+    awk=$(PATH=/usr/bin:/bin command -v awk)
+    mkdir -p "$2/p" "$2/clean"
+    local prog='
+    # rnd - up to MAX random bytes: CLS 0 printable ASCII, 1 also
+    # bytes >= 0x80, 2 also control bytes; no $ (macros), no newline
+    function rnd(max, cls,    len, s, i, b) {
+        len = int(rand() * max) + 1
+        s = ""
+        for (i = 0; i < len; i++) {
+            b = 33 + int(rand() * 94)
+            if (cls >= 1 && rand() < 0.3)
+                b = 128 + int(rand() * 128)
+            if (cls >= 2 && rand() < 0.1)
+                b = 1 + int(rand() * 31)
+            if (b == 36 || b == 10)
+                b = 95
+            s = s sprintf("%c", b)
+        }
+        return s
+    }
+    BEGIN {
+        srand(seed)
+        split("yes no YES No maybe", ens, " ")
+        list = ""; clean = ""
+        for (k = 1; k <= n; k++) {
+            cls = int(rand() * 3)
+            name = "postfix-" k rnd(rand() < 0.1 ? 3000 : 20, cls)
+            group = rnd(rand() < 0.1 ? 3000 : 20, cls)
+            if (rand() < 0.1)
+                group = group sprintf("%c", 0) "cut"
+            if (rand() < 0.1)
+                group = group sprintf("%c", 13) "cr"
+            en = ens[1 + int(rand() * (rand() < 0.1 ? 5 : 4))]
+            d = "i/" k
+            if (rand() < 0.3) {
+                d = d rnd(8, cls)
+                gsub(/[\/, \t\r]/, "_", d)
+            }
+            f = t "/" d
+            if (pass == 1) {
+                print f
+                continue
+            }
+            printf "multi_instance_name = %s\nmulti_instance_group = %s\n", name, group > (f "/main.cf")
+            printf "multi_instance_enable = %s\n", en > (f "/main.cf")
+            printf "queue_directory = %s/q/%d\ndata_directory = %s/d/%d\n", t, k, t, k > (f "/main.cf")
+            close(f "/main.cf")
+            list = list " " f
+            if (name group d !~ /[\001-\037\177]/ && en != "maybe")
+                clean = clean " " f
+        }
+        if (pass == 2) {
+            printf "multi_instance_enable = yes\nmulti_instance_directories =%s\n", list > (t "/p/main.cf")
+            printf "multi_instance_enable = yes\nmulti_instance_directories =%s\n", clean > (t "/clean/main.cf")
+        }
+    }'
+    "$awk" -v n="$1" -v t="$2" -v seed="$3" -v pass=1 "$prog" </dev/null |
+        xargs -d '\n' mkdir -p --
+    "$awk" -v n="$1" -v t="$2" -v seed="$3" -v pass=2 "$prog" </dev/null
+    find "$2" -name main.cf -exec touch -d '2 hours ago' {} +
+}
+
+# fz_ctl - FILE...: no control byte but newline in the files
+fz_ctl() {
+    ! LC_ALL=C tr -d '\n' <"$1" | LC_ALL=C grep -aq '[[:cntrl:]]'
+}
+
+@test "fuzz: random bytes in names, groups and directories: -l/-j equal dash's in C and UTF-8, equal real postmulti's where Postfix accepts them" {
+    need_ns
+    local n=${PFM_FUZZ_PM_N:-40} seed=${PFM_FUZZ_SEED:-$RANDOM}
+    T=$BATS_TEST_TMPDIR/fz
+    fz_gen "$n" "$T" "$seed"
+    echo "seed $seed" >&2
+    local o=$BATS_TEST_TMPDIR/out loc opt st
+    mkdir -p "$o"
+    for opt in -l -lj -lR; do
+        st=0
+        PFM_SYSLOG=no timeout 60 dash "$PFM_SBIN/postmulti" -c "$T/p" $opt >"$o/ref.out" 2>"$o/ref.err" || st=$?
+        # no crash, no hang; broken ones are reported (exit 1)
+        [ "$st" -le 1 ]
+        fz_ctl "$o/ref.out"
+        fz_ctl "$o/ref.err"
+        for loc in C C.UTF-8; do
+            st2=0
+            LANG=$loc LC_ALL=$loc PFM_SYSLOG=no timeout 60 "$PFM_SBIN/postmulti" -c "$T/p" $opt \
+                >"$o/out" 2>"$o/err" || st2=$?
+            [ "$st2" = "$st" ]
+            cmp "$o/ref.out" "$o/out"
+            cmp "$o/ref.err" "$o/err"
+        done
+    done
+    # Real postmulti, on the instances it accepts, through /etc/postfix.
+    sb_ns cp "$T/clean/main.cf" /etc/postfix/main.cf
+    sb_ns touch -d '2 hours ago' /etc/postfix/main.cf
+    local real_rc=0 pfm_rc=0
+    sb_ns "$POSTMULTI_REAL" -l >"$o/real.out" 2>/dev/null || real_rc=$?
+    sb_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -l >"$o/pfm.out" 2>"$o/pfm.err" || pfm_rc=$?
+    [ "$real_rc" = "$pfm_rc" ]
+    cmp "$o/real.out" "$o/pfm.out"
+    [ "$(wc -l <"$o/pfm.out")" -gt 1 ]
+    # put the shared fixture back
+    sb_ns sh -c 'printf "%s\n" "multi_instance_directories = /etc/postfix-a, /etc/postfix-b /etc/postfix-c" \
+        "multi_instance_enable = yes" >/etc/postfix/main.cf; touch -d "2 hours ago" /etc/postfix/main.cf'
 }

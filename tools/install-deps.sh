@@ -11,7 +11,8 @@ set -u
 [ "$(id -u)" = 0 ] || { echo "install-deps: fatal: run as root" >&2; exit 1; }
 
 pkgs="postfix bats shellcheck busybox mksh yash posh dash bash clang gcc
-make musl-tools mandoc valgrind util-linux bsdutils procps file strace"
+make musl-tools mandoc valgrind util-linux bsdutils procps file strace
+time"
 
 # Skip apt entirely when everything is there: fast re-runs.
 need=
