@@ -238,27 +238,8 @@ pfm_parse() {
 # LC_ALL=C: bytes, not characters, in every awk.  No sprintf of values:
 # mawk limits its result to 8 KB.
 pfm_awk_table() {
-    LC_ALL=C awk "$pfm_awk_lib"'
+    LC_ALL=C awk "$pfm_awk_lib$pfm_awk_claims"'
     BEGIN { FS = "\t"; ni = 0; nw = 0; nt = 0; ng = 0; conflict = ""; bad = "" }
-    # take - KEY DIR WHAT: DIR claims KEY as its WHAT
-    function take(key, dir, what,    who) {
-        if (conflict != "")
-            return
-        who = dir ", " what
-        if (!(key in owner))
-            owner[key] = who
-        else if (owner[key] != who)
-            conflict = "instance " dir ", " what "=" key \
-                " conflicts with instance " owner[key] "=" key
-    }
-    # claim - DIR NAME QUEUE DATA: what one instance owns
-    function claim(dir, name, queue, data) {
-        if (name != "")
-            take(name, dir, "multi_instance_name")
-        take(dir, dir, "config_directory")
-        take(queue, dir, "queue_directory")
-        take(data, dir, "data_directory")
-    }
     # warn - TEXT: one warning, empty ones dropped
     function warn(text) {
         if (text != "")
@@ -344,6 +325,31 @@ pfm_awk_table() {
             print t[i]
     }'
 }
+
+# pfm_awk_claims - awk functions for the claims of instances: the first
+# conflict is kept in the awk variable "conflict", with Postfix's text
+# (pfm_awk_table, and postmulti -e on the table it wrote)
+pfm_awk_claims='
+    # take - KEY DIR WHAT: DIR claims KEY as its WHAT
+    function take(key, dir, what,    who) {
+        if (conflict != "")
+            return
+        who = dir ", " what
+        if (!(key in owner))
+            owner[key] = who
+        else if (owner[key] != who)
+            conflict = "instance " dir ", " what "=" key \
+                " conflicts with instance " owner[key] "=" key
+    }
+    # claim - DIR NAME QUEUE DATA: what one instance owns
+    function claim(dir, name, queue, data) {
+        if (name != "")
+            take(name, dir, "multi_instance_name")
+        take(dir, dir, "config_directory")
+        take(queue, dir, "queue_directory")
+        take(data, dir, "data_directory")
+    }
+'
 
 # pfm_awk_lib - awk functions for the \0ooo encoding (see pfm_awk_table)
 pfm_awk_lib='

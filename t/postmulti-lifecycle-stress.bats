@@ -78,7 +78,8 @@ names() {
 @test "-e runs concurrent with real postconf -e edits of the primary: nothing lost" {
     lc_tree
     local k p
-    # 20 built-in parameters (unknown names would make postconf warn)
+    # 20 built-in parameters (unknown names would make postconf warn),
+    # with values that pass postmulti's start-up checks of the primary
     local params=(bounce_queue_lifetime maximal_queue_lifetime delay_warning_time
         minimal_backoff_time maximal_backoff_time queue_run_delay
         default_process_limit smtp_helo_timeout smtp_data_done_timeout
@@ -89,7 +90,7 @@ names() {
     for k in $(seq 20); do
         p=${params[$((k - 1))]}
         PM -e create -I "postfix-e$k" >"$BATS_TEST_TMPDIR/e$k.out" 2>&1 &
-        "$POSTCONF" -c "$P" -e "$p = 1$k" &
+        "$POSTCONF" -c "$P" -e "$p = $((10000 + k))" &
     done
     wait
     for k in $(seq 20); do
@@ -97,7 +98,7 @@ names() {
     done
     [ "$(names | wc -l)" = 20 ]
     for k in $(seq 20); do
-        grep -qx "${params[$((k - 1))]} = 1$k" "$P/main.cf"
+        grep -qx "${params[$((k - 1))]} = $((10000 + k))" "$P/main.cf"
     done
 }
 
