@@ -463,7 +463,7 @@ many() {
     [ "${lines[300]}" = "-               -               y         $T/p" ]
     run -0 PM -c "$T/p" -l -j
     [ "${#lines[@]}" -eq 301 ]
-    [ "${lines[300]}" = "{\"name\": \"postfix-300\",\"group\": \"g0\",\"enabled\": \"y\",\"config_directory\": \"$T/i/300\"}" ]
+    [ "${lines[300]}" = "$(obj postfix-300 g0 y "$T/i/300" "$T/q/300" "$T/d/300")" ]
     run -0 PM -c "$T/p" -l -g g2
     [ "${#lines[@]}" -eq 100 ]
     [ "${lines[0]}" = "postfix-2       g2              y         $T/i/2" ]
