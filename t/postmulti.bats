@@ -801,15 +801,17 @@ Failed to obtain all required $T/b/cf/main.cf parameters" ]
 No matching instances" ]
 }
 
-# sig_run - SIGNAL TARGET: run -x over the tree with a command that
-# logs, handles SIGINT itself (exit 130) and waits; send SIGNAL to the
+# sig_run - SIGNAL TARGET [-p]: run -x over the tree with a command
+# that logs, handles SIGINT itself (exit 130) and waits (with -p: -p
+# status, whose postfix the caller made so); send SIGNAL to the
 # process group (TARGET=group, as a terminal does) or to postmulti
 # only, once the first instance runs; sets status and $T/runs
 sig_run() {
     rm -f "$T/runs"
+    local cmd=(-x sh -c 'echo "$MAIL_CONFIG" >>"$0"; trap "exit 130" INT; sleep 2 >/dev/null & wait' "$T/runs")
+    [ "${3:-}" = -p ] && cmd=(-p status)
     setsid env --default-signal=INT,TERM,HUP PFM_SYSLOG=no "$PFM_SBIN/postmulti" \
-        -c "$T/p/cf" -x sh -c 'echo "$MAIL_CONFIG" >>"$0"; trap "exit 130" INT; sleep 2 >/dev/null & wait' \
-        "$T/runs" </dev/null >/dev/null 2>&1 &
+        -c "$T/p/cf" "${cmd[@]}" </dev/null >/dev/null 2>&1 &
     local pid=$! i
     for i in $(seq 100); do [ -s "$T/runs" ] && break; sleep 0.05; done
     sleep 0.2
@@ -832,6 +834,115 @@ sig_run() {
     sig_run HUP self
     [ "$status" -eq 129 ]
     [ "$(cat "$T/runs")" = "$T/p/cf" ]
+}
+
+@test "-p: SIGINT, SIGTERM and SIGHUP start no further instance, exit 128+signal" {
+    tree
+    # The same command as postfix(1), for -p.
+    local B=$BATS_TEST_TMPDIR/sbin d
+    mkdir -p "$B"
+    printf '#!/bin/sh\necho "$MAIL_CONFIG" >>"%s"\ntrap "exit 130" INT\nsleep 2 >/dev/null & wait\n' \
+        "$T/runs" >"$B/postfix"
+    chmod 755 "$B/postfix"
+    for d in p a b c; do
+        printf 'command_directory = %s\n' "$B" >>"$T/$d/cf/main.cf"
+    done
+    pfm_backdate "$T"/?/cf/main.cf
+    sig_run INT group -p
+    [ "$status" -eq 130 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run TERM self -p
+    [ "$status" -eq 143 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run HUP self -p
+    [ "$status" -eq 129 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+}
+
+# pp_tree - the tree, with a command_directory whose postfix logs
+# "PPID MAIL_CONFIG ARGS" to $B/log; in instance a it also writes
+# "own message" on stderr and then kills itself with signal $PP_SIG
+# (none when empty)
+pp_tree() {
+    tree
+    B=$BATS_TEST_TMPDIR/pbin
+    mkdir -p "$B"
+    printf '#!/bin/sh\nprintf "%%s %%s %%s\\n" "$PPID" "$MAIL_CONFIG" "$*" >>"%s/log"\ncase $MAIL_CONFIG in */a/cf) [ -z "%s" ] || { echo "own message" >&2; kill -%s $$; } ;; esac\nexit 0\n' \
+        "$B" "${PP_SIG:-}" "${PP_SIG:-0}" >"$B/postfix"
+    chmod 755 "$B/postfix"
+    local d
+    for d in p a b c; do
+        printf 'command_directory = %s\n' "$B" >>"$T/$d/cf/main.cf"
+    done
+    pfm_backdate "$T"/?/cf/main.cf
+}
+
+# nprocs - CMD...: how many processes CMD starts, itself included
+# (strace -f: each process either execs or exits)
+nprocs() {
+    local log=$BATS_TEST_TMPDIR/strace.log
+    strace -f -qq -e trace=execve,exit_group -o "$log" "$@" \
+        >/dev/null 2>&1 </dev/null
+    awk '{ print $1 }' "$log" | sort -u | wc -l
+}
+
+@test "-p and -x run each command as a child of postmulti itself, with nothing in between" {
+    pp_tree
+    local pid
+    PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -p start >/dev/null 2>&1 &
+    pid=$!
+    wait "$pid"
+    run cat "$B/log"
+    [ "$output" = "$pid $T/p/cf -- start
+$pid $T/a/cf -- start
+$pid $T/b/cf -- check
+$pid $T/c/cf -- start" ]
+    rm "$B/log"
+    PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -x "$B/postfix" x >/dev/null 2>&1 &
+    pid=$!
+    wait "$pid"
+    run cat "$B/log"
+    [ "$output" = "$pid $T/p/cf x
+$pid $T/a/cf x
+$pid $T/b/cf x
+$pid $T/c/cf x" ]
+}
+
+@test "-p and -x start exactly one process per instance (counted with strace)" {
+    pfm_require strace
+    pp_tree
+    rm -f "$B/postfix"
+    ln -s "$(type -P true)" "$B/postfix"
+    local PM1="env PFM_SYSLOG=no $PFM_SBIN/postmulti" one all c
+    # four instances against one: three more processes, one each
+    for c in status start stop reload; do
+        one=$(nprocs $PM1 -c "$T/p/cf" -i - -p "$c")
+        all=$(nprocs $PM1 -c "$T/p/cf" -p "$c")
+        # stop and reload skip the disabled instance
+        case $c in
+        status | start) [ $((all - one)) -eq 3 ] ;;
+        *) [ $((all - one)) -eq 2 ] ;;
+        esac
+    done
+    one=$(nprocs $PM1 -c "$T/p/cf" -i - -x "$B/postfix")
+    all=$(nprocs $PM1 -c "$T/p/cf" -x "$B/postfix")
+    [ $((all - one)) -eq 3 ]
+}
+
+@test "a command killed by a signal: its own stderr kept, no report of the shell's, the other instances run, exit 1" {
+    local sig
+    for sig in TERM KILL; do
+        PP_SIG=$sig pp_tree
+        run -1 --separate-stderr PM -c "$T/p/cf" -p status
+        [ "$stderr" = "own message" ]
+        [ "$output" = "" ]
+        [ "$(cut -d ' ' -f 2 "$B/log" | tr '\n' ' ')" = "$T/p/cf $T/a/cf $T/b/cf $T/c/cf " ]
+        rm "$B/log"
+        run -1 --separate-stderr PM -c "$T/p/cf" -x "$B/postfix"
+        [ "$stderr" = "own message" ]
+        [ "$(cut -d ' ' -f 2 "$B/log" | tr '\n' ' ')" = "$T/p/cf $T/a/cf $T/b/cf $T/c/cf " ]
+        rm "$B/log"
+    done
 }
 
 @test "a write error on -l or -j exits 1 with Postfix's message" {
