@@ -617,14 +617,16 @@ pfm_resolve() {
 }
 
 # pfm_run - CMD ARGS...: run one command as postmulti does, in ONE
-# child (a subshell that execs it: a bare "$@" would run a shell
-# function or builtin of that name); returns its exit status (128+N
+# child, a subshell that execs it; returns its exit status (128+N
 # after signal N, 1 when it cannot be run), which postfix-wrapper
 # passes on.  Only inside a loop redirected "3>&2 2>/dev/null" (see
 # pfm_postfix_each): the command gets the original stderr (fd 3), and
-# the shell's own report of a command killed by a signal (dash's,
-# bash's and busybox's "Terminated") goes to /dev/null, as postmulti
-# prints none; pfm's own messages there go to fd 3.
+# the shell's own report of a command killed by a signal ("Terminated")
+# goes to /dev/null, as postmulti prints none; pfm's own messages there
+# go to fd 3.  Not a simple command "$@" 2>&3 3>&-: a bare name would
+# run a shell function or builtin, and dash, mksh and busybox sh keep
+# its redirections in the parent until it has been reported, so the
+# report would reach the original stderr.
 pfm_run() {
     if [ -n "$pfm_exec_err" ]; then
         pfm_msg fatal "execvp $1: $pfm_exec_err" 2>&3
