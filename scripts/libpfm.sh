@@ -87,8 +87,9 @@ pfm_msg() {
     pfm_printable "$2"
     printf '%s: %s: %s\n' "$pfm_prog" "$1" "$pfm_pt" >&2
     if [ "$1" = fatal ]; then
-        # not holding stdout or stderr: a caller's $(...) would wait
-        { printf '%s\n' "$pfm_pt" | pfm_log "$1"; } >/dev/null 2>&1 &
+        # not holding stdout or stderr (nor pfm_run's fd 3): a
+        # caller's $(...) would wait
+        { printf '%s\n' "$pfm_pt" | pfm_log "$1"; } >/dev/null 2>&1 3>&- &
     else
         printf '%s\n' "$pfm_pt" | pfm_log "$1"
     fi
@@ -621,25 +622,30 @@ pfm_resolve() {
     fi
 }
 
-# pfm_run - CMD ARGS...: run one command in a child, as postmulti
-# does; returns its exit status (128+N after signal N, 1 when it
-# cannot be run), which postfix-wrapper passes on
+# pfm_run - CMD ARGS...: run one command as postmulti does, in ONE
+# child, a subshell that execs it; returns its exit status (128+N
+# after signal N, 1 when it cannot be run), which postfix-wrapper
+# passes on.  Only inside a loop redirected "3>&2 2>/dev/null" (see
+# pfm_postfix_each): the command gets the original stderr (fd 3), and
+# the shell's own report of a command killed by a signal ("Terminated")
+# goes to /dev/null, as postmulti prints none; pfm's own messages there
+# go to fd 3.  Not a simple command "$@" 2>&3 3>&-: a bare name would
+# run a shell function or builtin, and dash, mksh and busybox sh keep
+# its redirections in the parent until it has been reported, so the
+# report would reach the original stderr.
 pfm_run() {
     if [ -n "$pfm_exec_err" ]; then
-        pfm_msg fatal "execvp $1: $pfm_exec_err"
+        pfm_msg fatal "execvp $1: $pfm_exec_err" 2>&3
         return 1
     fi
-    # The extra level keeps the shell's "Terminated"-style report of a
-    # command killed by a signal off stderr, as postmulti does; the
-    # command itself still gets the original stderr (fd 3).
     (
-        exec 3>&2 2>/dev/null
-        (
-            exec 2>&3 3>&-
-            exec "$@"
-        )
-        exit $?
+        exec 2>&3 3>&-
+        exec "$@"
     )
+    pfm_r=$?
+    # yash gives 384+N after signal N
+    [ "$pfm_r" -le 255 ] || pfm_r=$((pfm_r - 256))
+    return "$pfm_r"
 }
 
 # pfm_traps - from now on, SIGINT, SIGTERM and SIGHUP only set pfm_sig:
@@ -687,6 +693,10 @@ pfm_in_list() {
 # the rest run everywhere.  Returns 0, or the last failing status.
 # When the rules skip every instance: fatal "No matching instances" (as
 # postmulti), or return 0 when pfm_nomatch_ok=1 (as the stock wrapper).
+# One process per instance, the postfix command itself: the loop runs
+# in this shell (a redirected loop is no subshell in any shell of the
+# matrix, so pfm_rc, pfm_matched and pfm_sig survive it) with stderr
+# on /dev/null and the original one on fd 3 (see pfm_run).
 pfm_postfix_each() {
     pfm_flag=''
     if pfm_in_list "$1" "$pfm_start_cmds"; then
@@ -712,7 +722,7 @@ pfm_postfix_each() {
         1:*) continue ;;
         2:*' dir'*)
             # postfix(1) needs only the directory
-            pfm_skip_undecodable
+            pfm_skip_undecodable 2>&3
             continue
             ;;
         esac
@@ -728,7 +738,7 @@ pfm_postfix_each() {
             pfm_run "$pfm_postfix" -- "$pfm_first" "$@" || pfm_rc=$?
         fi
         pfm_stopped
-    done
+    done 3>&2 2>/dev/null
     IFS=$pfm_ifs
     [ "$pfm_matched" = 1 ] || [ "${pfm_nomatch_ok:-}" = 1 ] ||
         pfm_fatal "No matching instances"

@@ -164,6 +164,105 @@ $T/sb/a/cf -- status" ]
     [ "$output" = "postfix-wrapper: fatal: usage: postfix-wrapper command [args...]" ]
 }
 
+# pw_tree - a -c sandbox ($T/sb: p, a, disabled b, c) whose
+# command_directory $T/bin has a postfix that logs "PPID MAIL_CONFIG
+# ARGS" to $T/log; in postfix-a it also writes "own message" on stderr
+# and then kills itself with signal $PW_SIG (none when empty)
+pw_tree() {
+    pfm_require_root
+    T=$BATS_TEST_TMPDIR
+    mkdir -p "$T/bin"
+    printf '#!/bin/sh\nprintf "%%s %%s %%s\\n" "$PPID" "$MAIL_CONFIG" "$*" >>"%s/log"\ncase $MAIL_CONFIG in */a/cf) [ -z "%s" ] || { echo "own message" >&2; kill -%s $$; } ;; esac\nexit 0\n' \
+        "$T" "${PW_SIG:-}" "${PW_SIG:-0}" >"$T/bin/postfix"
+    chmod 755 "$T/bin/postfix"
+    SB_EXTRA="command_directory = $T/bin"
+    sb_tree "$T/sb" "a:postfix-a::yes" "b:postfix-b::no" "c:postfix-c::yes"
+    rm -f "$T/log"
+}
+
+# pw - ARGS...: the wrapper, with the environment postfix(1) gives it
+pw() {
+    env -i PFM_SYSLOG=no PATH="$PATH" config_directory="$T/sb/p/cf" \
+        command_directory="$T/bin" daemon_directory=/usr/lib/postfix/sbin \
+        "$PFM_LIBEXEC/postfix-wrapper" "$@"
+}
+
+@test "each postfix command is a child of the wrapper itself, with nothing in between" {
+    pw_tree
+    local pid
+    env -i PFM_SYSLOG=no PATH="$PATH" config_directory="$T/sb/p/cf" \
+        command_directory="$T/bin" daemon_directory=/usr/lib/postfix/sbin \
+        "$PFM_LIBEXEC/postfix-wrapper" start >/dev/null 2>&1 &
+    pid=$!
+    wait "$pid"
+    run cat "$T/log"
+    [ "$output" = "$pid $T/sb/p/cf -- start
+$pid $T/sb/a/cf -- start
+$pid $T/sb/b/cf -- check
+$pid $T/sb/c/cf -- start" ]
+}
+
+@test "one process per instance: the postfix command (counted with strace)" {
+    pfm_require strace
+    pw_tree
+    rm -f "$T/bin/postfix"
+    ln -s "$(type -P true)" "$T/bin/postfix"
+    # nprocs - ARGS...: processes of one wrapper run (strace -f: each
+    # process either execs or exits)
+    nprocs() {
+        strace -f -qq -e trace=execve,exit_group -o "$T/strace.log" \
+            env -i PFM_SYSLOG=no PATH="$PATH" config_directory="$1" \
+            command_directory="$T/bin" daemon_directory=/usr/lib/postfix/sbin \
+            "$PFM_LIBEXEC/postfix-wrapper" "$2" >/dev/null 2>&1 </dev/null
+        awk '{ print $1 }' "$T/strace.log" | sort -u | wc -l
+    }
+    # The primary and the disabled postfix-b against all four: two
+    # more instances, two more processes, whether the disabled one is
+    # skipped or not.
+    sb_tree "$T/sb2" "b:postfix-b::no"
+    local c two all
+    for c in status start stop reload; do
+        two=$(nprocs "$T/sb2/p/cf" "$c")
+        all=$(nprocs "$T/sb/p/cf" "$c")
+        [ $((all - two)) -eq 2 ]
+    done
+}
+
+@test "a postfix command killed by a signal: its own stderr kept, no report of the shell's, the others run, exit 128+N" {
+    local sig
+    for sig in TERM:143 KILL:137; do
+        PW_SIG=${sig%:*} pw_tree
+        run --separate-stderr pw status
+        [ "$status" -eq "${sig#*:}" ]
+        [ "$stderr" = "own message" ]
+        [ "$output" = "" ]
+        [ "$(cut -d ' ' -f 2 "$T/log" | tr '\n' ' ')" = "$T/sb/p/cf $T/sb/a/cf $T/sb/b/cf $T/sb/c/cf " ]
+    done
+}
+
+@test "SIGINT, SIGTERM and SIGHUP to the wrapper: no further instance, exit 128+signal" {
+    pw_tree
+    printf '#!/bin/sh\necho "$MAIL_CONFIG" >>"%s/runs"\ntrap "exit 130" INT\nsleep 2 >/dev/null & wait\n' \
+        "$T" >"$T/bin/postfix"
+    local s pid i
+    for s in INT:group:130 INT:self:130 TERM:self:143 HUP:self:129; do
+        rm -f "$T/runs"
+        setsid env --default-signal=INT,TERM,HUP -i PFM_SYSLOG=no PATH="$PATH" \
+            config_directory="$T/sb/p/cf" command_directory="$T/bin" \
+            daemon_directory=/usr/lib/postfix/sbin \
+            "$PFM_LIBEXEC/postfix-wrapper" status </dev/null >/dev/null 2>&1 &
+        pid=$!
+        for i in $(seq 100); do [ -s "$T/runs" ] && break; sleep 0.05; done
+        sleep 0.2
+        IFS=: read -r sig target code <<<"$s"
+        if [ "$target" = group ]; then kill "-$sig" -- "-$pid"; else kill "-$sig" "$pid"; fi
+        status=0
+        wait "$pid" || status=$?
+        [ "$status" -eq "$code" ]
+        [ "$(cat "$T/runs")" = "$T/sb/p/cf" ]
+    done
+}
+
 # --- through the real postfix(1), no daemon started ------------------
 
 @test "postfix status with nothing running: every instance asked, exit 1 as the stock wrapper" {

@@ -308,17 +308,109 @@ tree() {
     [ "$output" = "postmulti: fatal: Specify exactly one of '-e', '-l', '-p', '-x'" ]
 }
 
-@test "-j prints one JSON object per instance (Postfix 3.11 format)" {
+# obj - NAME GROUP ENABLED CONFIG QUEUE DATA: one expected JSON line,
+# arguments already escaped
+obj() {
+    printf '{"name": "%s","group": "%s","enabled": "%s","config_directory": "%s","queue_directory": "%s","data_directory": "%s"}' \
+        "$@"
+}
+
+@test "-j prints one JSON object per instance: Postfix 3.11's keys, then EXTENSION queue_directory and data_directory" {
     tree
     printf 'multi_instance_group = a"b\\c\n' >>"$T/c/cf/main.cf"
     pfm_backdate "$T/c/cf/main.cf"
     run -0 PM -c "$T/p/cf" -l -j
-    [ "${lines[0]}" = "{\"name\": \"-\",\"group\": \"-\",\"enabled\": \"y\",\"config_directory\": \"$T/p/cf\"}" ]
-    [ "${lines[1]}" = "{\"name\": \"postfix-a\",\"group\": \"g1\",\"enabled\": \"y\",\"config_directory\": \"$T/a/cf\"}" ]
-    [ "${lines[2]}" = "{\"name\": \"postfix-b\",\"group\": \"g1\",\"enabled\": \"n\",\"config_directory\": \"$T/b/cf\"}" ]
-    [ "${lines[3]}" = "{\"name\": \"-\",\"group\": \"a\\\"b\\\\c\",\"enabled\": \"y\",\"config_directory\": \"$T/c/cf\"}" ]
+    [ "${lines[0]}" = "$(obj - - y "$T/p/cf" "$T/p/q" "$T/p/d")" ]
+    [ "${lines[1]}" = "$(obj postfix-a g1 y "$T/a/cf" "$T/a/q" "$T/a/d")" ]
+    [ "${lines[2]}" = "$(obj postfix-b g1 n "$T/b/cf" "$T/b/q" "$T/b/d")" ]
+    [ "${lines[3]}" = "$(obj - 'a\"b\\c' y "$T/c/cf" "$T/c/q" "$T/c/d")" ]
+    [ "${#lines[@]}" -eq 4 ]
     run -1 PM -c "$T/p/cf" -x -j true
     [ "$output" = "postmulti: fatal: JSON output available only with '-l'" ]
+}
+
+@test "-l -j: the directories are the expanded values, defaults where main.cf sets none" {
+    tree
+    # $name references are expanded, as postmulti -x exports them
+    sed -i '/^queue_directory/d; /^data_directory/d' "$T/a/cf/main.cf"
+    printf 'top = %s\nqueue_directory = $top/a/q\n' "$T" >>"$T/a/cf/main.cf"
+    printf 'data_directory = ${top}/a/d\n' >>"$T/a/cf/main.cf"
+    pfm_backdate "$T/a/cf/main.cf"
+    # the primary without data_directory: the built-in default
+    sed -i '/^data_directory/d' "$T/p/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf"
+    local def
+    def=$("$PFM_LIBEXEC/pfm-parsecf" -dh data_directory)
+    run -0 PM -c "$T/p/cf" -l -j
+    [ "${lines[0]}" = "$(obj - - y "$T/p/cf" "$T/p/q" "$def")" ]
+    [ "${lines[1]}" = "$(obj postfix-a g1 y "$T/a/cf" "$T/a/q" "$T/a/d")" ]
+}
+
+@test "-l -j escapes quote and backslash in the name, the group and all three directories" {
+    tree
+    local d='q"u\o'
+    sb_main "$T/$d/cf" "$T/$d/q" "$T/$d/d" 'postfix-"x\' 'g\"' yes
+    sed -i '/^multi_instance_directories/d' "$T/p/cf/main.cf"
+    printf 'multi_instance_directories = %s\n' "$T/a/cf $T/$d/cf" >>"$T/p/cf/main.cf"
+    pfm_backdate "$T/p/cf/main.cf"
+    local e='q\"u\\o'
+    run -0 PM -c "$T/p/cf" -l -j
+    [ "${lines[2]}" = "$(obj 'postfix-\"x\\' 'g\\\"' y "$T/$e/cf" "$T/$e/q" "$T/$e/d")" ]
+    [ "${#lines[@]}" -eq 3 ]
+    # -i takes the unescaped name
+    run -0 PM -c "$T/p/cf" -l -j -i 'postfix-"x\'
+    [ "$output" = "$(obj 'postfix-\"x\\' 'g\\\"' y "$T/$e/cf" "$T/$e/q" "$T/$e/d")" ]
+}
+
+@test "-l -j never prints a control character: an instance whose values hold one is skipped with a warning, exit 1" {
+    tree
+    local c
+    for c in '\001' '\037' '\177'; do
+        sed -i '/^queue_directory/d' "$T/c/cf/main.cf"
+        printf "queue_directory = %s/c/q${c}z\\n" "$T" >>"$T/c/cf/main.cf"
+        pfm_backdate "$T/c/cf/main.cf"
+        run -1 --separate-stderr PM -c "$T/p/cf" -l -j
+        [ "$stderr" = "postmulti: warning: $T/c/cf/main.cf: unsafe character in queue_directory value
+postmulti: warning: Failed to obtain all required $T/c/cf/main.cf parameters" ]
+        [ "${lines[2]}" = "$(obj postfix-b g1 n "$T/b/cf" "$T/b/q" "$T/b/d")" ]
+        [ "${#lines[@]}" -eq 3 ]
+        ! printf '%s' "$output" | LC_ALL=C grep -q '[[:cntrl:]]'
+    done
+    # the same for a name
+    sed -i '/^queue_directory/d' "$T/c/cf/main.cf"
+    printf 'queue_directory = %s/c/q\n' "$T" >>"$T/c/cf/main.cf"
+    printf 'multi_instance_name = postfix-\033c\n' >>"$T/c/cf/main.cf"
+    pfm_backdate "$T/c/cf/main.cf"
+    run -1 --separate-stderr PM -c "$T/p/cf" -l -j
+    [ "$stderr" = "postmulti: warning: $T/c/cf/main.cf: unsafe character in multi_instance_name value
+postmulti: warning: Failed to obtain all required $T/c/cf/main.cf parameters" ]
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "-l -j: bytes above 127 pass as they are (JSON strings are UTF-8)" {
+    if pm_is_yash; then
+        skip "yash drops bytes above 127 from command output in the C locale"
+    fi
+    tree
+    local n
+    n=$(printf 'postfix-\303\251')
+    sed -i '/^multi_instance_name/d' "$T/a/cf/main.cf"
+    printf 'multi_instance_name = %s\n' "$n" >>"$T/a/cf/main.cf"
+    pfm_backdate "$T/a/cf/main.cf"
+    run -0 PM -c "$T/p/cf" -l -j -i "$n"
+    [ "$output" = "$(obj "$n" g1 y "$T/a/cf" "$T/a/q" "$T/a/d")" ]
+}
+
+@test "-l -j with -R, -g and -i keeps the new keys" {
+    tree
+    run -0 PM -c "$T/p/cf" -l -j -R
+    [ "${lines[0]}" = "$(obj - - y "$T/c/cf" "$T/c/q" "$T/c/d")" ]
+    [ "${lines[3]}" = "$(obj - - y "$T/p/cf" "$T/p/q" "$T/p/d")" ]
+    run -0 PM -c "$T/p/cf" -l -j -g g1
+    [ "$output" = "$(obj postfix-a g1 y "$T/a/cf" "$T/a/q" "$T/a/d")
+$(obj postfix-b g1 n "$T/b/cf" "$T/b/q" "$T/b/d")" ]
+    run -0 PM -c "$T/p/cf" -l -j -i "$T/c/cf"
+    [ "$output" = "$(obj - - y "$T/c/cf" "$T/c/q" "$T/c/d")" ]
 }
 
 # many - N: primary $T/p and N secondaries $T/i/K (postfix-K, group
@@ -361,7 +453,7 @@ many() {
     [ "${lines[300]}" = "-               -               y         $T/p" ]
     run -0 PM -c "$T/p" -l -j
     [ "${#lines[@]}" -eq 301 ]
-    [ "${lines[300]}" = "{\"name\": \"postfix-300\",\"group\": \"g0\",\"enabled\": \"y\",\"config_directory\": \"$T/i/300\"}" ]
+    [ "${lines[300]}" = "$(obj postfix-300 g0 y "$T/i/300" "$T/q/300" "$T/d/300")" ]
     run -0 PM -c "$T/p" -l -g g2
     [ "${#lines[@]}" -eq 100 ]
     [ "${lines[0]}" = "postfix-2       g2              y         $T/i/2" ]
@@ -595,9 +687,10 @@ hb_tree() {
     expect=$(LC_ALL=C; printf '%-15s %-15s %-10s%s\n' - - y "$T/p/cf" \
         postfix-a $'gr\303\251' y "$T/a/cf" postfix-b $'\351t\351' n "$T/b/cf" \
         $'postfix-c\342\202\254' - y "$T/c/cf")
-    json=$(printf '{"name": "%s","group": "%s","enabled": "%s","config_directory": "%s"}\n' \
-        - - y "$T/p/cf" postfix-a $'gr\303\251' y "$T/a/cf" postfix-b $'\351t\351' n "$T/b/cf" \
-        $'postfix-c\342\202\254' - y "$T/c/cf")
+    json=$(printf '{"name": "%s","group": "%s","enabled": "%s","config_directory": "%s","queue_directory": "%s","data_directory": "%s"}\n' \
+        - - y "$T/p/cf" "$T/p/q" "$T/p/d" postfix-a $'gr\303\251' y "$T/a/cf" "$T/a/q" "$T/a/d" \
+        postfix-b $'\351t\351' n "$T/b/cf" "$T/b/q" "$T/b/d" \
+        $'postfix-c\342\202\254' - y "$T/c/cf" "$T/c/q" "$T/c/d")
     for loc in C C.UTF-8; do
         LANG=$loc LC_ALL=$loc run -0 PM -c "$T/p/cf" -l
         [ "$output" = "$expect" ]
@@ -665,7 +758,7 @@ postfix-a       g1              y         $T/a/cf
     pfm_backdate "$T/c/cf/main.cf"
     # cubic quoting took minutes; linear takes well under a second
     run -0 timeout 30 env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -l -j -i "$T/c/cf"
-    [ "$output" = "{\"name\": \"-\",\"group\": \"${q//\"/\\\"}\",\"enabled\": \"y\",\"config_directory\": \"$T/c/cf\"}" ]
+    [ "$output" = "$(obj - "${q//\"/\\\"}" y "$T/c/cf" "$T/c/q" "$T/c/d")" ]
 }
 
 @test "messages go to syslog through the primary in use (postlog -c), the warnings of a run in one postlog" {
@@ -698,15 +791,17 @@ Failed to obtain all required $T/b/cf/main.cf parameters" ]
 No matching instances" ]
 }
 
-# sig_run - SIGNAL TARGET: run -x over the tree with a command that
-# logs, handles SIGINT itself (exit 130) and waits; send SIGNAL to the
+# sig_run - SIGNAL TARGET [-p]: run -x over the tree with a command
+# that logs, handles SIGINT itself (exit 130) and waits (with -p: -p
+# status, whose postfix the caller made so); send SIGNAL to the
 # process group (TARGET=group, as a terminal does) or to postmulti
 # only, once the first instance runs; sets status and $T/runs
 sig_run() {
     rm -f "$T/runs"
+    local cmd=(-x sh -c 'echo "$MAIL_CONFIG" >>"$0"; trap "exit 130" INT; sleep 2 >/dev/null & wait' "$T/runs")
+    [ "${3:-}" = -p ] && cmd=(-p status)
     setsid env --default-signal=INT,TERM,HUP PFM_SYSLOG=no "$PFM_SBIN/postmulti" \
-        -c "$T/p/cf" -x sh -c 'echo "$MAIL_CONFIG" >>"$0"; trap "exit 130" INT; sleep 2 >/dev/null & wait' \
-        "$T/runs" </dev/null >/dev/null 2>&1 &
+        -c "$T/p/cf" "${cmd[@]}" </dev/null >/dev/null 2>&1 &
     local pid=$! i
     for i in $(seq 100); do [ -s "$T/runs" ] && break; sleep 0.05; done
     sleep 0.2
@@ -729,6 +824,115 @@ sig_run() {
     sig_run HUP self
     [ "$status" -eq 129 ]
     [ "$(cat "$T/runs")" = "$T/p/cf" ]
+}
+
+@test "-p: SIGINT, SIGTERM and SIGHUP start no further instance, exit 128+signal" {
+    tree
+    # The same command as postfix(1), for -p.
+    local B=$BATS_TEST_TMPDIR/sbin d
+    mkdir -p "$B"
+    printf '#!/bin/sh\necho "$MAIL_CONFIG" >>"%s"\ntrap "exit 130" INT\nsleep 2 >/dev/null & wait\n' \
+        "$T/runs" >"$B/postfix"
+    chmod 755 "$B/postfix"
+    for d in p a b c; do
+        printf 'command_directory = %s\n' "$B" >>"$T/$d/cf/main.cf"
+    done
+    pfm_backdate "$T"/?/cf/main.cf
+    sig_run INT group -p
+    [ "$status" -eq 130 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run TERM self -p
+    [ "$status" -eq 143 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+    sig_run HUP self -p
+    [ "$status" -eq 129 ]
+    [ "$(cat "$T/runs")" = "$T/p/cf" ]
+}
+
+# pp_tree - the tree, with a command_directory whose postfix logs
+# "PPID MAIL_CONFIG ARGS" to $B/log; in instance a it also writes
+# "own message" on stderr and then kills itself with signal $PP_SIG
+# (none when empty)
+pp_tree() {
+    tree
+    B=$BATS_TEST_TMPDIR/pbin
+    mkdir -p "$B"
+    printf '#!/bin/sh\nprintf "%%s %%s %%s\\n" "$PPID" "$MAIL_CONFIG" "$*" >>"%s/log"\ncase $MAIL_CONFIG in */a/cf) [ -z "%s" ] || { echo "own message" >&2; kill -%s $$; } ;; esac\nexit 0\n' \
+        "$B" "${PP_SIG:-}" "${PP_SIG:-0}" >"$B/postfix"
+    chmod 755 "$B/postfix"
+    local d
+    for d in p a b c; do
+        printf 'command_directory = %s\n' "$B" >>"$T/$d/cf/main.cf"
+    done
+    pfm_backdate "$T"/?/cf/main.cf
+}
+
+# nprocs - CMD...: how many processes CMD starts, itself included
+# (strace -f: each process either execs or exits)
+nprocs() {
+    local log=$BATS_TEST_TMPDIR/strace.log
+    strace -f -qq -e trace=execve,exit_group -o "$log" "$@" \
+        >/dev/null 2>&1 </dev/null
+    awk '{ print $1 }' "$log" | sort -u | wc -l
+}
+
+@test "-p and -x run each command as a child of postmulti itself, with nothing in between" {
+    pp_tree
+    local pid
+    PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -p start >/dev/null 2>&1 &
+    pid=$!
+    wait "$pid"
+    run cat "$B/log"
+    [ "$output" = "$pid $T/p/cf -- start
+$pid $T/a/cf -- start
+$pid $T/b/cf -- check
+$pid $T/c/cf -- start" ]
+    rm "$B/log"
+    PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$T/p/cf" -x "$B/postfix" x >/dev/null 2>&1 &
+    pid=$!
+    wait "$pid"
+    run cat "$B/log"
+    [ "$output" = "$pid $T/p/cf x
+$pid $T/a/cf x
+$pid $T/b/cf x
+$pid $T/c/cf x" ]
+}
+
+@test "-p and -x start exactly one process per instance (counted with strace)" {
+    pfm_require strace
+    pp_tree
+    rm -f "$B/postfix"
+    ln -s "$(type -P true)" "$B/postfix"
+    local PM1="env PFM_SYSLOG=no $PFM_SBIN/postmulti" one all c
+    # four instances against one: three more processes, one each
+    for c in status start stop reload; do
+        one=$(nprocs $PM1 -c "$T/p/cf" -i - -p "$c")
+        all=$(nprocs $PM1 -c "$T/p/cf" -p "$c")
+        # stop and reload skip the disabled instance
+        case $c in
+        status | start) [ $((all - one)) -eq 3 ] ;;
+        *) [ $((all - one)) -eq 2 ] ;;
+        esac
+    done
+    one=$(nprocs $PM1 -c "$T/p/cf" -i - -x "$B/postfix")
+    all=$(nprocs $PM1 -c "$T/p/cf" -x "$B/postfix")
+    [ $((all - one)) -eq 3 ]
+}
+
+@test "a command killed by a signal: its own stderr kept, no report of the shell's, the other instances run, exit 1" {
+    local sig
+    for sig in TERM KILL; do
+        PP_SIG=$sig pp_tree
+        run -1 --separate-stderr PM -c "$T/p/cf" -p status
+        [ "$stderr" = "own message" ]
+        [ "$output" = "" ]
+        [ "$(cut -d ' ' -f 2 "$B/log" | tr '\n' ' ')" = "$T/p/cf $T/a/cf $T/b/cf $T/c/cf " ]
+        rm "$B/log"
+        run -1 --separate-stderr PM -c "$T/p/cf" -x "$B/postfix"
+        [ "$stderr" = "own message" ]
+        [ "$(cut -d ' ' -f 2 "$B/log" | tr '\n' ' ')" = "$T/p/cf $T/a/cf $T/b/cf $T/c/cf " ]
+        rm "$B/log"
+    done
 }
 
 @test "a write error on -l or -j exits 1 with Postfix's message" {
