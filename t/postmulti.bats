@@ -388,16 +388,15 @@ postmulti: warning: Failed to obtain all required $T/c/cf/main.cf parameters" ]
 }
 
 @test "-l -j: bytes above 127 pass as they are (JSON strings are UTF-8)" {
-    if pm_is_yash; then
-        skip "yash drops bytes above 127 from command output in the C locale"
-    fi
+    # Selected by its path: yash cannot hold such bytes in an argument
+    # (see the -x test), but the listing never passes through the shell.
     tree
     local n
     n=$(printf 'postfix-\303\251')
     sed -i '/^multi_instance_name/d' "$T/a/cf/main.cf"
     printf 'multi_instance_name = %s\n' "$n" >>"$T/a/cf/main.cf"
     pfm_backdate "$T/a/cf/main.cf"
-    run -0 PM -c "$T/p/cf" -l -j -i "$n"
+    run -0 PM -c "$T/p/cf" -l -j -i "$T/a/cf"
     [ "$output" = "$(obj "$n" g1 y "$T/a/cf" "$T/a/q" "$T/a/d")" ]
 }
 
