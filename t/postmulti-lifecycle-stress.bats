@@ -2,7 +2,7 @@
 # postmulti -e end to end with pfm's own helper: concurrent runs and
 # SIGKILL at random moments (issue 10).  In -c sandboxes, as root.
 #
-# Knobs: PFM_KILL_TRIALS (kill trials per action, default 10),
+# Knobs: PFM_KILL_TRIALS (kill trials per action, default 6),
 # PFM_CONC (concurrent creates, default 20).  The shell matrix of
 # t/run leaves this file out: it times processes.
 
@@ -142,7 +142,7 @@ sane() {
     lc_tree
     # lc_ns is called by setsid: export what it needs
     export -f lc_ns
-    local n=${PFM_KILL_TRIALS:-10} k a ms d rc out st
+    local n=${PFM_KILL_TRIALS:-6} k a ms d rc out st
     # the duration of each action, unkilled
     declare -A dur
     dur[create]=$(timed -e create -I postfix-t0)

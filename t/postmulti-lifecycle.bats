@@ -15,6 +15,11 @@
 #
 # Then pfm's own rules (EXTENSIONS of postmulti(1)): the lock, the
 # closed holes, hostile input.
+#
+# Tests named "once: ..." compare the front end alone (both sides with
+# Postfix's helper); the shell matrix of t/run leaves them out, as the
+# "end to end" test runs the same scenarios through pfm's front end
+# and pfm's helper under every shell.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -276,19 +281,19 @@ pm -e init
 pm -e init
 '
 
-@test "create: derived and explicit directories, nameless, every placement form, like real postmulti" {
+@test "once: create: derived and explicit directories, nameless, every placement form, like real postmulti (real helper)" {
     lc_same "$SC_CREATE"
 }
 
-@test "import named and unnamed, deport then import back, like real postmulti" {
+@test "once: import named and unnamed, deport then import back, like real postmulti (real helper)" {
     lc_same "$SC_IMPORT"
 }
 
-@test "assign of name and group, '-' clearing, no-op assign; enable/disable; like real postmulti" {
+@test "once: assign of name and group, '-' clearing, no-op assign; enable/disable; like real postmulti (real helper)" {
     lc_same "$SC_ASSIGN"
 }
 
-@test "destroy of a stopped, never started instance; refusals; like real postmulti" {
+@test "once: destroy of a stopped, never started instance; refusals; like real postmulti (real helper)" {
     lc_same "$SC_DESTROY"
 }
 
@@ -304,11 +309,11 @@ pm -l
 '
 }
 
-@test "actions before init are refused by the helper, like real postmulti" {
+@test "once: actions before init are refused by the helper, like real postmulti (real helper)" {
     lc_same "$SC_NOINIT"
 }
 
-@test "the helper's refusal of multi_instance_enable=YES passes through, like real postmulti" {
+@test "once: the helper's refusal of multi_instance_enable=YES passes through, like real postmulti (real helper)" {
     lc_same "$SC_HELPER"
 }
 
