@@ -132,13 +132,21 @@ void cf_parse_buf(struct cf_file *cf, const char *path, const char *data,
 /* cf_read - read a whole file; -1 with errno set on failure */
 int cf_read(struct cf_file *cf, const char *path)
 {
+    struct stat st;
     struct buf b;
     char chunk[8192];
     ssize_t n;
     int fd, saved;
 
-    if ((fd = open(path, O_RDONLY)) < 0)
+    /* O_NONBLOCK: a FIFO must not hang the reader; only a regular
+     * file (or a directory, whose read fails) is read. */
+    if ((fd = open(path, O_RDONLY | O_NONBLOCK)) < 0)
         return -1;
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
     buf_init(&b);
     while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
         if (n < 0) {

@@ -481,7 +481,9 @@ static int edit_main_cf(const char *dir, int mode, char **args, int nargs)
     path.s[path.len - 4] = '\0';        /* DIR/main.cf */
     cf_show = san(path.s);
 
-    if ((fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_NOCTTY)) < 0) {
+    /* O_NONBLOCK: a FIFO at main.cf must not hang us while we hold
+     * the lock every writer waits for; it is refused below. */
+    if ((fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)) < 0) {
         if (errno == ELOOP)
             msg_fatal("%s: is a symbolic link; pfm-lock edits only a "
                       "regular file (edit the link target instead)",
@@ -730,5 +732,9 @@ int main(int argc, char **argv)
         if (dir == NULL || *dir == '\0')
             dir = PFM_CONFIG_DIRECTORY;
     }
+    /* The temporary file must come out 0600 (the lock protocol removes
+     * any other): the caller's umask must not take bits from it.  Only
+     * here: a command run by -l keeps the caller's umask. */
+    (void) umask(077);
     return edit_main_cf(dir, mode, argv + i, argc - i);
 }

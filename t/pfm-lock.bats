@@ -532,3 +532,19 @@ release_lock() {
     [ "${lines[0]}" = "pfm-lock: warning: invalid option -- 'q'" ]
     [ ! -e "$D/main.cf" ]
 }
+
+@test "a FIFO at main.cf is refused at once, and a umask without owner bits still gives an edit" {
+    local d=$BATS_TEST_TMPDIR/fifo
+    mkdir -p "$d"
+    mkfifo "$d/main.cf"
+    run -1 timeout 10 "$LOCK" -c "$d" -e 'a = b'
+    [ "$output" = "pfm-lock: fatal: $d/main.cf: not a regular file" ]
+    [ -p "$d/main.cf" ] && [ ! -e "$d/main.cf.tmp" ]
+    rm "$d/main.cf"
+    printf 'x = 1\n' >"$d/main.cf"
+    # the temporary file is 0600 whatever the umask (it used to loop)
+    run -0 timeout 10 sh -c 'umask 0277; exec "$@"' sh "$LOCK" -c "$d" -e 'a = b'
+    [ "$(cat "$d/main.cf")" = "x = 1
+a = b" ]
+    [ ! -e "$d/main.cf.tmp" ]
+}

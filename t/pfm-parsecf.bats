@@ -675,3 +675,17 @@ EOF2
     run -0 "$PARSECF" -c "$T/p" -N postmulti -T
     [[ "${lines[1]}" == *"=macro processing error" ]]
 }
+
+@test "a FIFO at main.cf or master.cf is refused at once, not read (COMPATIBILITY)" {
+    mkdir -p "$T/f"
+    mkfifo "$T/f/main.cf"
+    : >"$T/f/master.cf"
+    run -1 timeout 10 "$PARSECF" -c "$T/f" -n
+    [ "$output" = "pfm-parsecf: fatal: open $T/f/main.cf: Invalid argument" ]
+    rm "$T/f/main.cf"
+    printf 'x = 1\n' >"$T/f/main.cf"
+    rm "$T/f/master.cf"
+    mkfifo "$T/f/master.cf"
+    run timeout 10 "$PARSECF" -c "$T/f" -n
+    [ "$status" -ne 124 ]
+}

@@ -519,13 +519,21 @@ yes" ]
     mkdir "$d"
     printf '%s\n' "queue_directory = $T/spool/postfix-gone" "data_directory = $T/lib/postfix-gone" \
         'multi_instance_name = postfix-gone' >"$d/main.cf"
+    # without postmulti-script's mark, it is not a leftover of pfm's
+    run -1 PM -e destroy -i postfix-gone
+    [ "$output" = "postmulti: fatal: No instance named postfix-gone" ]
+    [ -f "$d/main.cf" ]
+    printf 'pfm_destroyed = yes\n' >>"$d/main.cf"
     run -0 PM -e destroy -i postfix-gone
     [ "$output" = "postmulti: warning: $d: already destroyed; removed the main.cf it left" ]
     [ ! -e "$d" ]
     # by path, with another file left in the directory
     mkdir "$d"
-    printf 'queue_directory = /nonexistent/q\ndata_directory = /nonexistent/d\n' >"$d/main.cf"
+    printf 'queue_directory = /nonexistent/q\ndata_directory = /nonexistent/d\npfm_destroyed = yes\n' >"$d/main.cf"
     : >"$d/keep"
+    # a path written with a trailing slash is not taken for it
+    run -1 PM -e destroy -i "$d/"
+    [ -f "$d/main.cf" ]
     run -0 PM -e destroy -i "$d"
     [ "${lines[0]}" = "postmulti: warning: $d: already destroyed; removed the main.cf it left" ]
     [ "${lines[1]}" = "postmulti: warning: $d: please verify contents and remove by hand" ]
@@ -534,7 +542,7 @@ yes" ]
     # not a leftover: master.cf there, queue directory there, another
     # name, or listed: Postfix's message, nothing removed
     mkdir "$d"
-    printf 'multi_instance_name = postfix-gone\n' >"$d/main.cf"
+    printf 'multi_instance_name = postfix-gone\npfm_destroyed = yes\n' >"$d/main.cf"
     : >"$d/master.cf"
     run -1 PM -e destroy -i gone
     [ "$output" = "postmulti: fatal: No instance named gone" ]
