@@ -847,3 +847,34 @@ $w /var/spool/postfix-d: please verify contents and remove by hand" ]
         <(grep -v -e '^E: ' "$p/step.23" | sed 's|^\(/var/lib/pfx-c d root root\) 755$|\1 700|')
     [ "$n" = 23 ]
 }
+
+@test "destroy refuses a queue or data path that is not plain (// /./ trailing /) or is the primary's, before any change" {
+    inst a
+    cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    tree "$R" >"$BATS_TEST_TMPDIR/tree"
+    local real=$Q v
+    # A symbolic link behind a trailing slash is not seen by -h.
+    mv "$Q" "$Q.real" && ln -s "$Q.real" "$Q"
+    for v in "$Q/" "${Q%/*}//${Q##*/}" "${Q%/*}/./${Q##*/}"; do
+        Q=$v LIST='' ps destroy
+        [ "$status" = 1 ]
+        [ "$output" = "$F refusing to remove files under '$v': not a plain absolute path" ]
+    done
+    rm "$real" && mv "$real.real" "$real"
+    Q=$real
+    # The primary's queue directory, reached through another name.
+    mkdir -p "$R/pq"
+    printf 'queue_directory = %s\n' "$R/pq" >>"$P/main.cf"
+    cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    ln -s "$R/pq" "$R/pq-alias"
+    Q=$R/pq-alias/. LIST='' ps destroy
+    [ "$status" = 1 ]
+    rmdir "$R/pq-alias" 2>/dev/null || rm "$R/pq-alias"
+    ln -s "$R" "$R/up"
+    Q=$R/up/pq LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F Instance '$D': $R/up/pq is also the primary instance's directory $R/pq" ]
+    rm "$R/up"
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    [ -d "$R/pq" ] && [ -d "$Q/deferred" ]
+}
