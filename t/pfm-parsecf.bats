@@ -653,11 +653,8 @@ EOF2
     [ "$output" = "postmulti: fatal: bad string length 0 < 1: setgid_group = " ]
     mkconf "$T/q" 'smtpd_banner = ${x\n'
     run -0 "$PARSECF" -c "$T/q" -N postmulti -T
-}
-
-@test "-T start-up checks that differ from postmulti (pfm-parsecf(8) COMPATIBILITY)" {
-    # Run-time host defaults (hostdefaults.c) make these two the same
-    # as postmulti: inet_interfaces is looked up, and mydomain is
+    # Run-time host defaults (hostdefaults.c) make these two checks
+    # postmulti's too: inet_interfaces is looked up, and mydomain is
     # derived from myhostname.
     mkconf "$T/q" 'inet_interfaces = no.such.host.invalid\n'
     run -1 "$PARSECF" -c "$T/q" -N postmulti -T
@@ -665,6 +662,9 @@ EOF2
     mkconf "$T/q" 'myhostname = a.1\n'
     run -1 "$PARSECF" -c "$T/q" -N postmulti -T
     [ "${lines[1]}" = "postmulti: fatal: file $T/q/main.cf: parameter mydomain: bad parameter value: 1" ]
+}
+
+@test "-T start-up checks that differ from postmulti (pfm-parsecf(8) COMPATIBILITY)" {
     # postmulti warns about the primary's syntax; batch mode does not.
     mkconf "$T/q" 'soft_bounce = no\nsoft_bounce = yes\n'
     run -0 --separate-stderr "$PARSECF" -c "$T/q" -N postmulti -T
