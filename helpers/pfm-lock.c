@@ -5,7 +5,7 @@
  *   pfm-lock [-c config_dir] -e 'name = value' ...
  *   pfm-lock [-c config_dir] -# name ...
  *   pfm-lock [-c config_dir] -X name ...
- *   pfm-lock -l lockfile [-w seconds] command [arg ...]
+ *   pfm-lock [-N progname] -l lockfile [-w seconds] command [arg ...]
  *
  * The edit modes write the same bytes as "postconf -c DIR -e/-#/-X"
  * (Postfix 3.12 behaviour), but keep main.cf's mode and owner, refuse
@@ -19,7 +19,8 @@
  * The command mode takes an exclusive flock on lockfile (a regular
  * file, created mode 0600 if missing, never truncated; -w bounds the
  * whole wait) and execs the command with the lock descriptor open: the
- * lock lives exactly as long as the command.
+ * lock lives exactly as long as the command.  -N puts the caller's name
+ * on its messages.
  *
  * Without -c the directory is $MAIL_CONFIG, else the compiled-in
  * PFM_CONFIG_DIRECTORY.  Errors: "pfm-lock: fatal: TEXT", exit 1.
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "pfm.h"
@@ -41,8 +43,8 @@
 #endif
 
 #define USAGE "usage: pfm-lock [-c config_dir] -e name=value ... | " \
-    "-# name ... | -X name ... ; pfm-lock -l lockfile [-w seconds] " \
-    "command [arg ...]"
+    "-# name ... | -X name ... ; pfm-lock [-N progname] -l lockfile " \
+    "[-w seconds] command [arg ...]"
 
 /* Edit modes, named after postconf's options. */
 #define MODE_EDIT    'e'
@@ -592,6 +594,7 @@ static int run_locked(const char *lockfile, const char *wait, char **argv)
      * open() as well as in flock(). */
     if (wait && secs > 0) {
         struct sigaction sa;
+        struct itimerval it;
 
         /* No SA_RESTART: the alarm must break flock with EINTR. */
         memset(&sa, 0, sizeof(sa));
@@ -599,7 +602,14 @@ static int run_locked(const char *lockfile, const char *wait, char **argv)
         sigemptyset(&sa.sa_mask);
         if (sigaction(SIGALRM, &sa, NULL) < 0)
             msg_fatal("sigaction: %s", strerror(errno));
-        alarm(secs);
+        /* After the first expiry the timer repeats every 50 ms: an
+         * expiry that lands just before flock() blocks would be lost,
+         * and the wait would have no end. */
+        memset(&it, 0, sizeof(it));
+        it.it_value.tv_sec = (time_t) secs;
+        it.it_interval.tv_usec = 50000;
+        if (setitimer(ITIMER_REAL, &it, NULL) < 0)
+            msg_fatal("setitimer: %s", strerror(errno));
     }
     /* Never opened unless it is a regular file (or missing): a FIFO
      * would block the open, a device may act on it.  O_NONBLOCK and the
@@ -635,8 +645,10 @@ static int run_locked(const char *lockfile, const char *wait, char **argv)
     }
     if (wait && secs > 0) {
         int err = errno;
+        struct itimerval off;
 
-        alarm(0);
+        memset(&off, 0, sizeof(off));
+        (void) setitimer(ITIMER_REAL, &off, NULL);
         signal(SIGALRM, SIG_DFL);
         errno = err;
     }
@@ -666,7 +678,7 @@ static void usage(void)
 /* main - parse options and run one mode */
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *lockfile = NULL, *wait = NULL;
+    const char *dir = NULL, *lockfile = NULL, *wait = NULL, *name = NULL;
     int mode = 0, i;
 
     msg_init("pfm-lock");
@@ -702,6 +714,9 @@ int main(int argc, char **argv)
             case 'w':
                 slot = &wait;
                 break;
+            case 'N':
+                slot = &name;
+                break;
             default:
                 msg_warn("invalid option -- '%c'",
                          (unsigned char) *p >= 0x20
@@ -723,9 +738,12 @@ int main(int argc, char **argv)
     if (lockfile) {
         if (mode || dir || argv[i] == NULL)
             usage();
+        /* The caller's name on the lock's messages: its users see them. */
+        if (name)
+            pfm_progname = name;
         return run_locked(lockfile, wait, argv + i);
     }
-    if (wait || mode == 0)
+    if (wait || name || mode == 0)
         usage();
     if (dir == NULL) {
         dir = getenv("MAIL_CONFIG");

@@ -437,10 +437,30 @@ release_lock() {
     [ "$output" = "pfm-lock: fatal: timed out after 1 seconds waiting for lock $D/lk" ]
     run -1 "$LOCK" -l "$D/lk" -w 0 true
     [ "$output" = "pfm-lock: fatal: timed out after 0 seconds waiting for lock $D/lk" ]
+    # -N: the caller's name, as its users know it
+    run -1 "$LOCK" -N postmulti -l "$D/lk" -w 0 true
+    [ "$output" = "postmulti: fatal: timed out after 0 seconds waiting for lock $D/lk" ]
     release_lock
     # The lock died with its holder: no stale lock to clean up.
     run -0 "$LOCK" -l "$D/lk" -w 0 echo free
     [ "$output" = free ]
+}
+
+@test "-l -w: an expiry that comes before flock() blocks still ends the wait" {
+    pfm_require strace timeout
+    # Under valgrind, valgrind's own fcntl() calls would be held too:
+    # the same binary, run without it (t/run puts it in real/).
+    local lock=$LOCK
+    [ -z "${PFM_VALGRIND:-}" ] || lock=$PFM_STAGE/real/pfm-lock
+    hold_lock "$D/lk"
+    # strace holds pfm-lock 1.5 s in each fcntl() it makes just before
+    # flock(): the 1 s expiry is handled there, before flock() starts.
+    # LeakSanitizer (sanitizer builds) cannot run under ptrace.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        run -1 timeout 20 strace -qq -o /dev/null -e trace=fcntl \
+        -e inject=fcntl:delay_exit=1500000 "$lock" -l "$D/lk" -w 1 true
+    [ "$output" = "pfm-lock: fatal: timed out after 1 seconds waiting for lock $D/lk" ]
+    release_lock
 }
 
 @test "-l refuses a lock file that is not a regular file, and never blocks on it" {
@@ -519,12 +539,14 @@ release_lock() {
 
 @test "bad command lines print the usage and exit 1" {
     run -1 "$LOCK"
-    [ "${lines[0]}" = "pfm-lock: fatal: usage: pfm-lock [-c config_dir] -e name=value ... | -# name ... | -X name ... ; pfm-lock -l lockfile [-w seconds] command [arg ...]" ]
+    [ "${lines[0]}" = "pfm-lock: fatal: usage: pfm-lock [-c config_dir] -e name=value ... | -# name ... | -X name ... ; pfm-lock [-N progname] -l lockfile [-w seconds] command [arg ...]" ]
     run -1 "$LOCK" -l "$D/lk"
     [[ $output == 'pfm-lock: fatal: usage: '* ]]
     run -1 "$LOCK" -l "$D/lk" -e a=1
     [[ $output == 'pfm-lock: fatal: usage: '* ]]
     run -1 "$LOCK" -w 1 -e a=1
+    [[ $output == 'pfm-lock: fatal: usage: '* ]]
+    run -1 "$LOCK" -N x -e a=1
     [[ $output == 'pfm-lock: fatal: usage: '* ]]
     run -1 "$LOCK" -l "$D/lk" -w x true
     [ "$output" = 'pfm-lock: fatal: bad -w value: "x" (expected seconds)' ]

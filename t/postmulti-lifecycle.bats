@@ -400,7 +400,7 @@ yes" ]
         sleep 0.1
     done
     PFM_LOCK_WAIT=1 run -1 PM -e enable -i a
-    [ "$output" = "pfm-lock: fatal: timed out after 1 seconds waiting for lock $P/postmulti.lock" ]
+    [ "$output" = "postmulti: fatal: timed out after 1 seconds waiting for lock $P/postmulti.lock" ]
     [ "$before" = "$(snap)" ]
     # checks that need no table come before the lock: no wait
     PFM_LOCK_WAIT=1 run -1 PM -e enable -I x -i a
