@@ -6,6 +6,7 @@
  *   pfm-lock [-c config_dir] -# name ...
  *   pfm-lock [-c config_dir] -X name ...
  *   pfm-lock [-N progname] -l lockfile [-w seconds] command [arg ...]
+ *   pfm-lock -H lockfile
  *
  * The edit modes write the same bytes as "postconf -c DIR -e/-#/-X"
  * (Postfix 3.12 behaviour), but keep main.cf's mode and owner, refuse
@@ -20,7 +21,7 @@
  * file, created mode 0600 if missing, never truncated; -w bounds the
  * whole wait) and execs the command with the lock descriptor open: the
  * lock lives exactly as long as the command.  -N puts the caller's name
- * on its messages.
+ * on its messages.  -H tells that command whether it holds the lock.
  *
  * Without -c the directory is $MAIL_CONFIG, else the compiled-in
  * PFM_CONFIG_DIRECTORY.  Errors: "pfm-lock: fatal: TEXT", exit 1.
@@ -44,7 +45,7 @@
 
 #define USAGE "usage: pfm-lock [-c config_dir] -e name=value ... | " \
     "-# name ... | -X name ... ; pfm-lock [-N progname] -l lockfile " \
-    "[-w seconds] command [arg ...]"
+    "[-w seconds] command [arg ...] ; pfm-lock -H lockfile"
 
 /* Edit modes, named after postconf's options. */
 #define MODE_EDIT    'e'
@@ -669,6 +670,32 @@ static int run_locked(const char *lockfile, const char *wait, char **argv)
     return rc;
 }
 
+/* lock_held - -H: does this process hold the exclusive lock on lockfile
+ * through a descriptor it inherited, as a command run by -l does?  Each
+ * descriptor open on that file is asked for the lock without waiting:
+ * flock() succeeds on the open file that holds it and fails on any
+ * other while it is held.  One that gets the lock now holds it too, as
+ * long as the caller keeps it open.  0: held; 1 (quietly): not. */
+static int lock_held(const char *lockfile)
+{
+    struct stat ls, fs;
+    long max = sysconf(_SC_OPEN_MAX);
+    int fd;
+
+    if (lstat(lockfile, &ls) < 0 || !S_ISREG(ls.st_mode))
+        return 1;
+    /* Descriptors are handed out lowest first: a bound keeps a huge
+     * RLIMIT_NOFILE from costing a long scan. */
+    if (max < 0 || max > 65536)
+        max = 65536;
+    for (fd = 0; fd < max; fd++)
+        if (fstat(fd, &fs) == 0 && S_ISREG(fs.st_mode)
+            && fs.st_dev == ls.st_dev && fs.st_ino == ls.st_ino
+            && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+    return 1;
+}
+
 /* usage - complain about the command line */
 static void usage(void)
 {
@@ -679,6 +706,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *lockfile = NULL, *wait = NULL, *name = NULL;
+    const char *heldfile = NULL;
     int mode = 0, i;
 
     msg_init("pfm-lock");
@@ -717,6 +745,9 @@ int main(int argc, char **argv)
             case 'N':
                 slot = &name;
                 break;
+            case 'H':
+                slot = &heldfile;
+                break;
             default:
                 msg_warn("invalid option -- '%c'",
                          (unsigned char) *p >= 0x20
@@ -734,6 +765,11 @@ int main(int argc, char **argv)
             }
             break;
         }
+    }
+    if (heldfile) {
+        if (lockfile || mode || dir || wait || name || argv[i])
+            usage();
+        return lock_held(heldfile);
     }
     if (lockfile) {
         if (mode || dir || argv[i] == NULL)

@@ -463,6 +463,36 @@ release_lock() {
     release_lock
 }
 
+@test "-H: held only through a descriptor the caller has; another holder does not count" {
+    # the command run by -l holds it
+    run -0 "$LOCK" -l "$D/lk" "$LOCK" -H "$D/lk"
+    run -0 "$LOCK" -l "$D/lk" sh -c '"$1" -H "$2" && "$1" -H "$2"' sh "$LOCK" "$D/lk"
+    # a process without the descriptor does not, held elsewhere or not
+    run -1 "$LOCK" -H "$D/lk"
+    [ "$output" = "" ]
+    hold_lock "$D/lk"
+    run -1 "$LOCK" -H "$D/lk"
+    [ "$output" = "" ]
+    # a descriptor on the file while another holds the lock: not held
+    run -1 sh -c 'exec 7<"$2"; "$1" -H "$2"' sh "$LOCK" "$D/lk"
+    release_lock
+    # a descriptor on the free file takes the lock, and keeps it while
+    # it stays open
+    run -0 sh -c 'exec 7<"$2"; "$1" -H "$2" || exit 3
+        "$1" -l "$2" -w 0 true 2>/dev/null && exit 4; exit 0' sh "$LOCK" "$D/lk"
+    # another file, a missing one, a symlink: not held
+    : >"$D/other"
+    run -1 sh -c 'exec 7<"$3"; "$1" -H "$2"' sh "$LOCK" "$D/lk" "$D/other"
+    run -1 "$LOCK" -H "$D/nosuch"
+    ln -s lk "$D/link"
+    run -1 "$LOCK" -l "$D/lk" "$LOCK" -H "$D/link"
+    # -H takes nothing else
+    run -1 "$LOCK" -H "$D/lk" true
+    [[ $output == 'pfm-lock: fatal: usage: '* ]]
+    run -1 "$LOCK" -H "$D/lk" -l "$D/lk" true
+    [[ $output == 'pfm-lock: fatal: usage: '* ]]
+}
+
 @test "-l refuses a lock file that is not a regular file, and never blocks on it" {
     pfm_require_root
     pfm_require timeout mknod perl
@@ -539,7 +569,7 @@ release_lock() {
 
 @test "bad command lines print the usage and exit 1" {
     run -1 "$LOCK"
-    [ "${lines[0]}" = "pfm-lock: fatal: usage: pfm-lock [-c config_dir] -e name=value ... | -# name ... | -X name ... ; pfm-lock [-N progname] -l lockfile [-w seconds] command [arg ...]" ]
+    [ "${lines[0]}" = "pfm-lock: fatal: usage: pfm-lock [-c config_dir] -e name=value ... | -# name ... | -X name ... ; pfm-lock [-N progname] -l lockfile [-w seconds] command [arg ...] ; pfm-lock -H lockfile" ]
     run -1 "$LOCK" -l "$D/lk"
     [[ $output == 'pfm-lock: fatal: usage: '* ]]
     run -1 "$LOCK" -l "$D/lk" -e a=1

@@ -402,6 +402,11 @@ yes" ]
     PFM_LOCK_WAIT=1 run -1 PM -e enable -i a
     [ "$output" = "postmulti: fatal: timed out after 1 seconds waiting for lock $P/postmulti.lock" ]
     [ "$before" = "$(snap)" ]
+    # the re-run's variable, set from outside, does not get past the
+    # holder: the lock is not on a descriptor of this run
+    PFM_POSTMULTI_LOCK=$P/postmulti.lock run -1 PM -e enable -i a
+    [ "$output" = "postmulti: fatal: PFM_POSTMULTI_LOCK is set, but this process does not hold the lock $P/postmulti.lock" ]
+    [ "$before" = "$(snap)" ]
     # checks that need no table come before the lock: no wait
     PFM_LOCK_WAIT=1 run -1 PM -e enable -I x -i a
     [ "$output" = "postmulti: fatal: Cannot assign instance name or group with '-e enable'" ]
