@@ -788,7 +788,11 @@ Failed to obtain all required $T/b/cf/main.cf parameters" ]
     pfm_backdate "$T/p/cf/main.cf"
     run -1 "$PFM_SBIN/postmulti" -c "$T/p/cf" -x -i nosuch true
     local i
-    for i in $(seq 50); do [ -s "$B/postlog.log" ] && break; sleep 0.1; done
+    # postlog writes its arguments first: wait for the whole record
+    for i in $(seq 50); do
+        grep -qx 'No matching instances' "$B/postlog.log" 2>/dev/null && break
+        sleep 0.1
+    done
     run cat "$B/postlog.log"
     [ "$output" = "ARGS -c $T/p/cf -t postmulti -p fatal
 No matching instances" ]
