@@ -426,10 +426,14 @@ yes" ]
     # the second run waits: it must see it
     run -0 PM -e create -I postfix-a
     run -0 PM -e deport -i a
+    # the second run starts once the holder has the lock (a fixed
+    # delay would race a loaded machine)
     lc_ns "$PFM_LIBEXEC/pfm-lock" -l "$P/postmulti.lock" sh -c \
-        'sleep 1; "$1" -c "$2" -e "multi_instance_directories = $3"' sh \
-        "$PFM_LIBEXEC/pfm-lock" "$P" "$T/etc/postfix-a" &
-    sleep 0.3
+        ': >"$4"; sleep 1; "$1" -c "$2" -e "multi_instance_directories = $3"' sh \
+        "$PFM_LIBEXEC/pfm-lock" "$P" "$T/etc/postfix-a" "$T/held" &
+    local i
+    for i in $(seq 100); do [ -e "$T/held" ] && break; sleep 0.05; done
+    [ -e "$T/held" ]
     run -0 PM -e create -I postfix-b
     wait
     run -0 PM -l
