@@ -948,7 +948,8 @@ $pid $T/c/cf x" ]
     run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
     [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]
     run -1 bash -c 'PFM_SYSLOG=no "$1" -c "$2" -l -j >/dev/full' _ "$PFM_SBIN/postmulti" "$T/p/cf"
-    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]    # A listing larger than a pipe buffer: awk dies of SIGPIPE after
+    [ "$output" = "postmulti: fatal: error writing output: No space left on device" ]
+    # A listing larger than a pipe buffer: awk dies of SIGPIPE after
     # cat gave up, and only cat's reason is told.
     printf 'multi_instance_group = %s\n' "$(head -c 200000 /dev/zero | tr '\0' g)" >>"$T/c/cf/main.cf"
     pfm_backdate "$T/c/cf/main.cf"
