@@ -410,8 +410,11 @@ yes" ]
     # checks that need no table come before the lock: no wait
     PFM_LOCK_WAIT=1 run -1 PM -e enable -I x -i a
     [ "$output" = "postmulti: fatal: Cannot assign instance name or group with '-e enable'" ]
-    PFM_LOCK_WAIT=x run -1 PM -e enable -i a
-    [ "$output" = "postmulti: fatal: PFM_LOCK_WAIT must be a number of seconds: 'x'" ]
+    local w
+    for w in x -1 1.5 123456789 99999999999999999999; do
+        PFM_LOCK_WAIT=$w run -1 PM -e enable -i a
+        [ "$output" = "postmulti: fatal: PFM_LOCK_WAIT must be a number of seconds (at most 99999999): '$w'" ]
+    done
     # a holder killed with SIGKILL leaves no lock behind
     kill -KILL "$holder"
     wait "$holder" 2>/dev/null || :
@@ -473,6 +476,55 @@ yes" ]
     run -0 "$POSTCONF" -c "$T/etc/postfix-d" -h queue_directory
     [ "$output" = "$T/spool/postfix-d" ]
     [ ! -e "$T/spool/postfix/postfix-d" ]
+}
+
+@test "EXTENSION create and import take each directory in one spelling only: no //, /./, /../, /. or /.." {
+    lc_tree
+    run -0 PM -e create -I postfix-a
+    mkdir -p "$T/etc/postfix-y"
+    local before v n
+    before=$(snap)
+    # the primary's directories, another instance's, or an odd path
+    for v in "queue_directory=$T/spool/postfix/." "data_directory=$T/lib/../lib/postfix" \
+        "config_directory=$T/etc//postfix-w" "config_directory=$T/etc/postfix-y/../postfix-z" \
+        "queue_directory=$T/spool/./postfix-a" "config_directory=/." "config_directory=/tmp/.."; do
+        n=${v%%=*}
+        run -1 PM -e create -I postfix-x "$v"
+        [ "$output" = "postmulti: fatal: Parameter setting '$n': '${v#*=}' is not a plain absolute path" ]
+    done
+    run -1 PM -e import "config_directory=$T/etc/./postfix-a"
+    [ "$output" = "postmulti: fatal: Parameter setting 'config_directory': '$T/etc/./postfix-a' is not a plain absolute path" ]
+    # a primary named DIR/. would nest a derived directory inside DIR
+    run -1 lc_ns env PFM_SYSLOG=no "$PFM_SBIN/postmulti" -c "$P/." -e create -I postfix-s
+    [ "$output" = "postmulti: fatal: Default config_directory parameter value '$P/.' is not a plain absolute path" ]
+    # derived from a primary value with "/./" inside
+    cp "$P/main.cf" "$T/main.cf.saved"
+    "$PFM_LIBEXEC/pfm-lock" -c "$P" -e "queue_directory = $T/spool/./postfix"
+    pfm_backdate "$P/main.cf"
+    run -1 PM -e create -I postfix-x
+    [ "$output" = "postmulti: fatal: queue_directory '$T/spool/./postfix-x' is not a plain absolute path" ]
+    mv "$T/main.cf.saved" "$P/main.cf"
+    pfm_backdate "$P/main.cf"
+    [ "$before" = "$(snap)" ]
+    # an instance whose own main.cf names its queue oddly is not imported
+    run -0 PM -e deport -i a
+    "$POSTCONF" -c "$T/etc/postfix-a" -e "queue_directory = $T/spool//postfix-a"
+    pfm_backdate "$T/etc/postfix-a/main.cf"
+    before=$(snap)
+    run -1 PM -e import -I postfix-a
+    [ "$output" = "postmulti: fatal: $T/etc/postfix-a/main.cf: queue_directory '$T/spool//postfix-a' is not a plain absolute path" ]
+    [ "$before" = "$(snap)" ]
+    # the primary's directories through a symbolic link: pfm's helper
+    # refuses them before any change
+    export REAL_HELPER=
+    ln -s lib "$T/ll"
+    ln -s spool "$T/sl"
+    before=$(snap)
+    run -1 PM -e create -I postfix-g config_directory="$T/ll/postfix"
+    [ "$output" = "postfix/postmulti-script: fatal: Instance '$T/ll/postfix': $T/ll/postfix is also the primary instance's directory $T/lib/postfix" ]
+    run -1 PM -e create -I postfix-g queue_directory="$T/sl/postfix"
+    [ "$output" = "postfix/postmulti-script: fatal: Instance '$T/etc/postfix-g': $T/sl/postfix is also the primary instance's directory $T/spool/postfix" ]
+    [ "$before" = "$(snap)" ]
 }
 
 @test "EXTENSION -e disable of the primary is refused" {

@@ -878,3 +878,52 @@ $w /var/spool/postfix-d: please verify contents and remove by hand" ]
     cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
     [ -d "$R/pq" ] && [ -d "$Q/deferred" ]
 }
+
+@test "destroy refuses a directory reached through a symbolic link in a parent: another instance's files stay" {
+    inst a
+    inst b
+    local qa=$R/a/q da=$R/a/d ca=$R/a/cf
+    touch "$da/master.lock"
+    tree "$R" >"$BATS_TEST_TMPDIR/tree"
+    cp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    ln -s "$R/a" "$R/al"
+    # b's queue, data or config directory spelled through "al" -> a
+    target b
+    Q=$R/al/q LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F $R/al/q is reached through a symbolic link: not following it" ]
+    target b
+    A=$R/al/d LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F $R/al/d is reached through a symbolic link: not following it" ]
+    # a directory holding b's main.cf, reached through a link to it
+    ln -s "$R/b" "$R/bl"
+    target b
+    D=$R/bl/cf LIST='' ps destroy
+    [ "$status" = 1 ]
+    [ "$output" = "$F $R/bl/cf is reached through a symbolic link: not following it" ]
+    rm "$R/al" "$R/bl"
+    [ "$(tree "$R")" = "$(cat "$BATS_TEST_TMPDIR/tree")" ]
+    cmp "$P/main.cf" "$BATS_TEST_TMPDIR/before"
+    [ -f "$da/master.lock" ] && [ -d "$qa/deferred" ] && [ -f "$ca/main.cf" ]
+    # spelled directly, b goes
+    target b
+    LIST=$R/a/cf ps destroy
+    [ "$status" = 0 ] && [ ! -e "$R/b/cf" ] && [ ! -e "$R/b/q" ]
+}
+
+@test "create and import refuse a main.cf or master.cf that is not a regular file" {
+    local f
+    for f in main.cf master.cf; do
+        target "x$f"
+        mkdir -p "$D/$f"
+        LIST=$D ps create
+        [ "$status" = 1 ]
+        [ "$output" = "$F '$D/$f' is not a regular file" ]
+        [ -z "$(ls -A "$D/$f")" ]
+        LIST=$D ps import
+        [ "$status" = 1 ]
+        [ "$output" = "$F '$D/$f' is not a regular file" ]
+    done
+    ! grep -q '^multi_instance_directories' "$P/main.cf"
+}
