@@ -140,6 +140,7 @@ int cf_read(struct cf_file *cf, const char *path)
 
     /* O_NONBLOCK: a FIFO must not hang the reader; only a regular
      * file (or a directory, whose read fails) is read. */
+    cf->failed = "open";
     if ((fd = open(path, O_RDONLY | O_NONBLOCK)) < 0)
         return -1;
     if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -155,6 +156,7 @@ int cf_read(struct cf_file *cf, const char *path)
             saved = errno;
             close(fd);
             buf_free(&b);
+            cf->failed = "read";        /* postconf's word: a directory */
             errno = saved;
             return -1;
         }

@@ -1022,7 +1022,8 @@ static void register_legacy(struct conf *c)
             s->user = 1;
 }
 
-/* register_classes - smtpd_restriction_classes names user parameters */
+/* register_classes - smtpd_restriction_classes names user parameters;
+ * a name that is neither set nor built in gets postconf's warning */
 static void register_classes(struct conf *c)
 {
     const struct setting *s = conf_get(c, "smtpd_restriction_classes");
@@ -1044,6 +1045,8 @@ static void register_classes(struct conf *c)
         name = xstrndup(p, n);
         if ((u = conf_get(c, name)) != NULL)
             u->user = 1;
+        else if (!find_def(name) && !is_legacy(name))
+            cwarn(c, "%s: undefined parameter: %s", c->path, name);
         free(name);
         p += n;
     }
@@ -1062,7 +1065,7 @@ static int conf_read(struct conf *c, const char *dir)
     size_t i;
 
     if (cf_read(&cf, c->path) < 0)
-        return cfatal(c, "open %s: %s", c->path, strerror(errno));
+        return cfatal(c, "%s %s: %s", cf.failed, c->path, strerror(errno));
     c->budget = BUDGET_BASE + BUDGET_PER_BYTE * cf.size;
     c->hsize = 64;
     while (c->hsize < cf.nentries * 2)
@@ -2244,6 +2247,8 @@ int main(int argc, char **argv)
             usage();
         table(dir, argv + optind, argc - optind);
     } else {
+        if (dflag && nflag)
+            msg_fatal("specify one of -d -n");
         query(dir, dflag, hflag, nflag, xflag, argv + optind, argc - optind);
     }
     free(defs);

@@ -78,6 +78,7 @@ struct cf_file {
     size_t nlines;
     struct cf_entry *entries;
     size_t nentries;
+    const char *failed;         /* after cf_read fails: "open" or "read" */
 };
 
 int cf_read(struct cf_file *cf, const char *path);

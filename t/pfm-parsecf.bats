@@ -252,6 +252,37 @@ same() {
     [[ "$output" == "pfm-parsecf: fatal: usage: "* ]]
 }
 
+@test "-d with -n is postconf's fatal error, after the other options" {
+    pfm_require "$POSTCONF"
+    mkconf "$T/d" 'relayhost = x
+'
+    same "$T/d" -d -n
+    same "$T/d" -n -d -x myhostname
+    same "$T/d" -dn
+    run -1 "$PARSECF" -d -n -Z
+    [[ "$output" == "pfm-parsecf: fatal: usage: "* ]]
+}
+
+@test "a main.cf that is a directory: postconf's message (read, not open)" {
+    pfm_require "$POSTCONF"
+    mkdir -p "$T/dd/main.cf"
+    : >"$T/dd/master.cf"
+    same "$T/dd" -n
+    run -1 "$PARSECF" -c "$T/dd" -n
+    [ "$output" = "pfm-parsecf: fatal: read $T/dd/main.cf: Is a directory" ]
+}
+
+@test "smtpd_restriction_classes names that are neither set nor built in: postconf's warnings" {
+    pfm_require "$POSTCONF"
+    local v
+    for v in 'foo' 'a$b' 'foo, foo bar' 'a.b x:y {x}' '$foo\nfoo = bar' 'relayhost myhostname' \
+        'x\nx_y = 1' 'defined\ndefined = 1'; do
+        mkconf "$T/d" "myhostname = h.example\nsmtpd_restriction_classes = $v\n"
+        same "$T/d" -n
+        same "$T/d" -xh myhostname
+    done
+}
+
 @test "differential: random main.cf files read like postconf reads them" {
     pfm_require "$POSTCONF" awk
     local seed=${PFM_FUZZ_SEED:-1}
