@@ -978,6 +978,15 @@ $pid $T/c/cf x" ]
     [ "$output" = "postmulti: fatal: execvp a?b?c?d?e: No such file or directory" ]
     run -1 PM -c "$T/p/cf" -l "-$esc"
     [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    # a character of two bytes, in a UTF-8 locale (smtputf8_enable is
+    # yes): one "?", in every shell
+    LC_ALL=C.UTF-8 run -1 PM -c "$T/p/cf" -l -$'\303\251'
+    [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    if ! pm_is_yash; then
+        # (yash in LANG=C empties an argument that is not text in it)
+        LC_ALL=C run -1 PM -c "$T/p/cf" -l -$'\303\251'
+        [ "${lines[0]}" = "postmulti: invalid option -- '?'" ]
+    fi
     run -1 PM -c "$T/p/cf" -l -i "$esc" -x true
     [ "$output" = "postmulti: fatal: Specify exactly one of '-e', '-l', '-p', '-x'" ]
     # a listed directory with control characters: shown with ?, skipped
