@@ -30,6 +30,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,6 +411,20 @@ static void fail(const char *warning, const char *fatal)
     hd_fatal[hd_cur] = xstrdup(fatal);
 }
 
+/* failf - fail() with a formatted fatal text, made printable */
+static void failf(const char *fmt, ...) PFM_PRINTF(1, 2);
+static void failf(const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = xvformat(fmt, ap);
+    va_end(ap);
+    fail(NULL, msg_printable(msg));
+    free(msg);
+}
+
 /* replay - report a failed computation as postconf does */
 static void replay(int i, const struct hd_io *io)
 {
@@ -586,11 +601,8 @@ static char *net_text(const struct netcf *nc, struct net n)
         else if (n.addr[0] < 240)
             n.bits = 4;
         else {
-            char msg[64 + INET6_ADDRSTRLEN + 8];
-
             inet_ntop(AF_INET, n.addr, text, sizeof(text));
-            sprintf(msg, "mynetworks_core: unknown address class: %s", text);
-            fail(NULL, msg);
+            failf("mynetworks_core: unknown address class: %s", text);
             return NULL;
         }
     }
@@ -629,7 +641,7 @@ static void add_word(struct buf *b, const char *w)
 /* parse_netcf - mynetworks_style and inet_protocols; -1 after fatal */
 static int parse_netcf(const struct hd_io *io, struct netcf *nc)
 {
-    char *v, *p, *tok, *msg;
+    char *v, *p, *tok;
     int bad = 0, ret = 0, seen;
 
     v = io->eval(io->ctx, "mynetworks_style", 0, &bad);
@@ -649,20 +661,14 @@ static int parse_netcf(const struct hd_io *io, struct netcf *nc)
         else if (strcmp(tok, "class") == 0)
             seen |= 1 << STYLE_CLASS;
         else {
-            msg = xmalloc(strlen(tok) + strlen(v) + 64);
-            sprintf(msg, "unknown mynetworks mask style value \"%s\" in \"%s\"", tok, v);
-            fail(NULL, msg_printable(msg));
-            free(msg);
+            failf("unknown mynetworks mask style value \"%s\" in \"%s\"", tok, v);
             ret = -1;
         }
     }
     free(p);
     if (ret == 0 && seen != 1 << STYLE_HOST && seen != 1 << STYLE_SUBNET
         && seen != 1 << STYLE_CLASS) {
-        msg = xmalloc(strlen(v) + 64);
-        sprintf(msg, "bad mynetworks_style value: %s; specify exactly one value", v);
-        fail(NULL, msg_printable(msg));
-        free(msg);
+        failf("bad mynetworks_style value: %s; specify exactly one value", v);
         ret = -1;
     }
     if (ret < 0) {
@@ -688,10 +694,7 @@ static int parse_netcf(const struct hd_io *io, struct netcf *nc)
         else if (strcmp(tok, "all") == 0)
             nc->v4 = nc->v6 = 1;
         else {
-            msg = xmalloc(strlen(tok) + strlen(v) + 64);
-            sprintf(msg, "unknown inet_protocols value \"%s\" in \"%s\"", tok, v);
-            fail(NULL, msg_printable(msg));
-            free(msg);
+            failf("unknown inet_protocols value \"%s\" in \"%s\"", tok, v);
             ret = -1;
         }
     }
@@ -724,7 +727,7 @@ static int iface_addr(const struct netcf *nc,
 {
     struct ifaddrs *ifa;
     struct net n;
-    char text[INET6_ADDRSTRLEN], *w, *msg;
+    char text[INET6_ADDRSTRLEN], *w;
     size_t len = family == AF_INET ? 4 : 16;
 
     for (ifa = all; ifa; ifa = ifa->ifa_next)
@@ -737,10 +740,7 @@ static int iface_addr(const struct netcf *nc,
             return 0;
         }
     inet_ntop(family, addr, text, sizeof(text));
-    msg = xmalloc(strlen(text) + 64);
-    sprintf(msg, "parameter inet_interfaces: no local interface found for %s", text);
-    fail(NULL, msg);
-    free(msg);
+    failf("parameter inet_interfaces: no local interface found for %s", text);
     return -1;
 }
 
@@ -748,7 +748,7 @@ static int iface_addr(const struct netcf *nc,
 static int by_interfaces(const struct netcf *nc,
                          struct ifaddrs *all, char *list, struct buf *out)
 {
-    char *tok, *host, *msg;
+    char *tok, *host;
     struct addrinfo hints, *res, *ai;
     size_t n;
 
@@ -764,10 +764,7 @@ static int by_interfaces(const struct netcf *nc,
             : nc->v6 && !nc->v4 ? AF_INET6 : AF_UNSPEC;
         hints.ai_socktype = SOCK_STREAM;
         if (getaddrinfo(host, NULL, &hints, &res) != 0) {
-            msg = xmalloc(strlen(host) + 64);
-            sprintf(msg, "config variable inet_interfaces: host not found: %s", host);
-            fail(NULL, msg_printable(msg));
-            free(msg);
+            failf("config variable inet_interfaces: host not found: %s", host);
             return -1;
         }
         for (ai = res; ai; ai = ai->ai_next) {

@@ -4,6 +4,7 @@
  * Every helper reports "prog: fatal: TEXT" / "prog: warning: TEXT" on
  * stderr, as Postfix does, and a fatal error exits with status 1.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,23 @@ char *xstrndup(const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+/* xvformat - printf into a fresh string */
+char *xvformat(const char *fmt, va_list ap)
+{
+    va_list aq;
+    int n;
+    char *s;
+
+    va_copy(aq, ap);
+    n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        msg_fatal("vsnprintf: %s", strerror(errno));
+    s = xmalloc((size_t) n + 1);
+    vsnprintf(s, (size_t) n + 1, fmt, ap);
+    return s;
 }
 
 /* buf_init - start an empty buffer */

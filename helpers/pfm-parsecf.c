@@ -142,23 +142,6 @@ static const struct pfm_default *find_def(const char *name)
     return hd_find(name);
 }
 
-/* vformat - printf into a fresh string */
-static char *vformat(const char *fmt, va_list ap)
-{
-    va_list aq;
-    int n;
-    char *s;
-
-    va_copy(aq, ap);
-    n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (n < 0)
-        msg_fatal("vsnprintf: %s", strerror(errno));
-    s = xmalloc((size_t) n + 1);
-    vsnprintf(s, (size_t) n + 1, fmt, ap);
-    return s;
-}
-
 /* cwarn - a warning as postconf prints it, unless in quiet mode */
 static void cwarn(struct conf *c, const char *fmt, ...) PFM_PRINTF(2, 3);
 static void cwarn(struct conf *c, const char *fmt, ...)
@@ -169,7 +152,7 @@ static void cwarn(struct conf *c, const char *fmt, ...)
     if (c && c->quiet)
         return;
     va_start(ap, fmt);
-    s = vformat(fmt, ap);
+    s = xvformat(fmt, ap);
     va_end(ap);
     msg_printable(s);
     msg_warn("%s", s);
@@ -187,7 +170,7 @@ static int cfatal(struct conf *c, const char *fmt, ...)
     char *s;
 
     va_start(ap, fmt);
-    s = vformat(fmt, ap);
+    s = xvformat(fmt, ap);
     va_end(ap);
     msg_printable(s);
     if (c && c->quiet) {

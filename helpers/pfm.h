@@ -8,6 +8,7 @@
 #ifndef PFM_H
 #define PFM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #if defined(__GNUC__)
@@ -28,6 +29,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *msg_printable(char *s);
+char *xvformat(const char *fmt, va_list ap) PFM_PRINTF(1, 0);
 
 /* Growable byte buffer, always NUL-terminated. */
 struct buf {
